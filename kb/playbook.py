@@ -1,0 +1,55 @@
+"""Saving articles so the store and the search index never drift apart.
+
+Every path that saves an article (the importer, the editor, the default playbook)
+goes through here: the database transaction commits first, then the index is told.
+If the index cannot be updated it is marked stale and rebuilt on next open, because
+the database is the record and the index is only derived from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from companion.errors import CompanionError
+from companion.users import User
+from kb import store
+from kb.article import ArticleData, ArticleDraft
+
+
+class IndexSink(Protocol):
+    def update_articles(self, articles: Sequence[ArticleData]) -> None: ...
+
+
+class Playbook:
+    def __init__(self, index: IndexSink | None = None) -> None:
+        self.index = index
+
+    def save(self, draft: ArticleDraft, user: User) -> store.SaveResult:
+        result = store.save_article(draft, user)
+        if result.outcome is not store.SaveOutcome.UNCHANGED:
+            self._reindex([result.article])
+        return result
+
+    def save_batch(
+        self, drafts: Sequence[ArticleDraft], user: User
+    ) -> list[store.SaveResult | CompanionError]:
+        """Save each draft in its own transaction; one bad draft never blocks the rest."""
+        results: list[store.SaveResult | CompanionError] = []
+        changed: list[ArticleData] = []
+        for draft in drafts:
+            try:
+                result = store.save_article(draft, user)
+            except CompanionError as exc:
+                results.append(exc)
+                continue
+            results.append(result)
+            if result.outcome is not store.SaveOutcome.UNCHANGED:
+                changed.append(result.article)
+        if changed:
+            self._reindex(changed)
+        return results
+
+    def _reindex(self, articles: Sequence[ArticleData]) -> None:
+        if self.index is not None:
+            self.index.update_articles(articles)

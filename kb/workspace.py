@@ -1,0 +1,78 @@
+"""Opening a data directory for use: database, migrations, default playbook, index.
+
+This is the one composition root shared by the command line and the window, so both
+agree on what "first use of an empty data dir" means: the database is created and the
+default playbook loaded, exactly once.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+
+from companion import db as dbmod
+from companion.migrations import migrate
+from companion.paths import index_dir, resolve_data_dir, resolve_db_url
+from companion.schema import CORE
+from companion.users import User, local_user
+from kb.importer import ImportReport, import_playbook
+from kb.playbook import Playbook
+from kb.schema import PLAYBOOK
+from kb.search.index import SearchIndex
+
+
+@dataclass
+class Workspace:
+    data_dir: Path
+    db_url: str
+    location: str
+    database: peewee.Database
+    user: User
+    index: SearchIndex
+    playbook: Playbook
+    default_playbook_report: ImportReport | None = None
+
+    def close(self) -> None:
+        self.index.close()
+        if not self.database.is_closed():
+            self.database.close()
+
+
+def open_workspace(
+    data_dir: str | os.PathLike[str] | None = None,
+    db_url: str | None = None,
+    *,
+    load_defaults: bool = True,
+) -> Workspace:
+    """Open (creating on first use) the workspace; raises :class:`DatabaseUnavailable`.
+
+    ``load_defaults=False`` leaves a new database empty, for tests and for sites that
+    import their own playbook.
+    """
+    directory = resolve_data_dir(data_dir)
+    url = resolve_db_url(directory, db_url)
+    location = dbmod.describe_location(url)
+    database = dbmod.connect(url)
+    index = SearchIndex(index_dir(directory))
+    playbook = Playbook(index)
+    report = None
+    try:
+        with dbmod.translate_errors(url):
+            before = migrate(database, [CORE, PLAYBOOK], location)
+            user = local_user()
+            if load_defaults and before[PLAYBOOK.name] == 0:
+                report = load_default_playbook(playbook, user)
+    except BaseException:
+        database.close()
+        raise
+    return Workspace(directory, url, location, database, user, index, playbook, report)
+
+
+def load_default_playbook(playbook: Playbook, user: User) -> ImportReport:
+    source = importlib.resources.files("resources") / "playbook"
+    with importlib.resources.as_file(source) as folder:
+        return import_playbook(Path(folder), playbook, user)
