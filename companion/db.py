@@ -69,7 +69,7 @@ def connect(url: str) -> peewee.Database:
         db = peewee.SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
     elif scheme in ("postgres", "postgresql"):
         try:
-            import psycopg2  # type: ignore[import-not-found,import-untyped]  # noqa: F401
+            import psycopg2  # type: ignore[import-untyped]  # noqa: F401
         except ImportError as exc:
             raise DatabaseUnavailable(
                 "PostgreSQL needs the psycopg2 driver: install psycopg2-binary into .venv."
@@ -90,7 +90,7 @@ def translate_errors(url: str) -> Iterator[None]:
     """Turn driver errors a user can fix into :class:`DatabaseUnavailable` naming the file."""
     try:
         yield
-    except peewee.OperationalError as exc:
+    except peewee.DatabaseError as exc:
         raise DatabaseUnavailable(explain_operational_error(url, exc)) from exc
 
 
@@ -108,7 +108,9 @@ def explain_operational_error(url: str, exc: Exception) -> str:
             "check the file's permissions or choose another --data-dir."
         )
     if "unable to open" in text:
-        return f"The database {where} cannot be opened: check that the folder exists and is writable."
+        return (
+            f"The database {where} cannot be opened: check that the folder exists and is writable."
+        )
     if "not a database" in text or "malformed" in text:
         return f"{where} is not a Companion database (or is damaged). Nothing was changed."
     return f"The database {where} reported an error: {exc}"

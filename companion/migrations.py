@@ -50,9 +50,7 @@ def stored_versions(db: peewee.Database) -> dict[str, int]:
     return {row.component: row.version for row in SchemaVersion.select()}
 
 
-def migrate(
-    db: peewee.Database, components: Sequence[Component], location: str
-) -> dict[str, int]:
+def migrate(db: peewee.Database, components: Sequence[Component], location: str) -> dict[str, int]:
     """Bring every component up to date, or refuse before changing anything.
 
     Returns the version each component had before, so callers can tell a first run (0).
@@ -76,7 +74,11 @@ def migrate(
                 continue
             with db.atomic():
                 migration.apply(db)
-                SchemaVersion.replace(
+                # An upsert rather than REPLACE: PostgreSQL has no REPLACE.
+                SchemaVersion.insert(
                     component=component.name, version=migration.version, applied_at=utcnow()
+                ).on_conflict(
+                    conflict_target=[SchemaVersion.component],
+                    preserve=[SchemaVersion.version, SchemaVersion.applied_at],
                 ).execute()
     return {c.name: stored.get(c.name, 0) for c in components}

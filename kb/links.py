@@ -7,6 +7,10 @@ folder reads correctly in any Markdown viewer too.
 
 from __future__ import annotations
 
+import bisect
+import re
+from collections.abc import Callable
+
 ARTICLE_SCHEME = "article"
 
 
@@ -21,3 +25,172 @@ def slug_from_url(url: str) -> str | None:
         return None
     slug = url[len(prefix) :].strip("/").split("#", 1)[0]
     return slug or None
+
+
+# --- Rewriting link destinations in Markdown (import and export) -------------------
+
+LinkRewrite = Callable[[str], str | None]
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$", re.MULTILINE)
+_BACKTICKS = re.compile(r"`+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Brackets, parentheses, quotes and backslashes inside code become "x" before the link
+# patterns run, so code can neither form a link nor swallow one that follows it.
+_MASK = str.maketrans({c: "x" for c in "[]()<>!\"'\\"})
+_DEST = r"(?P<dest><[^<>\n]*>|[^\s<>()]+(?:\([^\s()]*\)[^\s<>()]*)*)"
+_INLINE_LINK = re.compile(
+    r"(?<![\\!])\[(?:[^\[\]\\]|\\[\s\S]|\[(?:[^\[\]\\]|\\[\s\S])*\])*\]"
+    r"\([ \t]*\n?[ \t]*" + _DEST
+)
+_REFERENCE = re.compile(
+    r"^[ ]{0,3}\[(?!\^)(?:[^\[\]\\\n]|\\.)+\]:[ \t]*\n?[ \t]*" + _DEST, re.MULTILINE
+)
+
+
+def is_external(dest: str) -> bool:
+    """True for links that leave the playbook: any scheme (http:, mailto:, article:) or //host."""
+    return bool(_SCHEME.match(dest)) or dest.startswith("//")
+
+
+def split_fragment(dest: str) -> tuple[str, str]:
+    """('../a.md', '#steps') from '../a.md?x=1#steps'; a query is dropped, it means nothing here."""
+    path, hash_sign, fragment = dest.partition("#")
+    return path.partition("?")[0], hash_sign + fragment
+
+
+def relative_article_path(from_category: str, to_category: str, slug: str) -> str:
+    """Where an exported article finds another: exports lay files out as CATEGORY/SLUG.md."""
+    if from_category == to_category:
+        return f"{slug}.md"
+    return f"../{to_category}/{slug}.md"
+
+
+def code_regions(markdown: str) -> list[tuple[int, int]]:
+    """(start, end) of every fenced code block and inline code span, in order.
+
+    Links there are examples to show, not links to follow, so nothing rewrites them.
+    Fences may be indented (they often sit inside list items); an unclosed fence runs to
+    the end, as Markdown renders it.
+    """
+    regions: list[tuple[int, int]] = []
+    position = 0
+    for start, end in _fenced_blocks(markdown):
+        regions.extend(_code_spans(markdown, position, start))
+        regions.append((start, end))
+        position = end
+    regions.extend(_code_spans(markdown, position, len(markdown)))
+    return regions
+
+
+def rewrite_links(markdown: str, rewrite: LinkRewrite) -> str:
+    """Replace link destinations outside code: ``rewrite(dest)`` returns the new one or None.
+
+    Covers inline links ``[text](dest "title")`` and reference definitions
+    ``[id]: dest``; images are left alone. Everything else in the text is kept exactly.
+    """
+    regions = code_regions(markdown)
+    masked = _masked(markdown, regions)
+    pieces: list[str] = []
+    position = 0
+    for start, end in _destination_spans(masked, regions):
+        original = markdown[start:end]
+        replacement = rewrite(_unwrap(original))
+        if replacement is None:
+            continue
+        pieces.append(markdown[position:start])
+        pieces.append(_wrap(replacement))
+        position = end
+    pieces.append(markdown[position:])
+    return "".join(pieces)
+
+
+def link_destinations(markdown: str) -> list[str]:
+    """Every link destination outside code, in order (images excluded)."""
+    found: list[str] = []
+
+    def collect(dest: str) -> None:
+        found.append(dest)
+
+    rewrite_links(markdown, collect)
+    return found
+
+
+def _fenced_blocks(markdown: str) -> list[tuple[int, int]]:
+    blocks: list[tuple[int, int]] = []
+    position = 0
+    while True:
+        opening = _FENCE.search(markdown, position)
+        if opening is None:
+            return blocks
+        fence = opening.group("fence")
+        if fence[0] == "`" and "`" in opening.group("info"):
+            position = opening.end()  # "```a``` text" is a code span, not a fence
+            continue
+        end = _closing_fence(markdown, opening.end(), fence)
+        blocks.append((opening.start(), end))
+        position = end
+
+
+def _closing_fence(markdown: str, after: int, fence: str) -> int:
+    closing = re.compile(
+        rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE
+    ).search(markdown, after + 1)
+    return len(markdown) if closing is None else closing.end()
+
+
+def _code_spans(markdown: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Backtick runs closed by a run of the same length within the same paragraph."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(markdown, start, end)]
+    by_width: dict[int, list[int]] = {}
+    for number, (run_start, run_end) in enumerate(runs):
+        by_width.setdefault(run_end - run_start, []).append(number)
+    spans: list[tuple[int, int]] = []
+    number = 0
+    while number < len(runs):
+        open_start, open_end = runs[number]
+        same = by_width[open_end - open_start]
+        later = bisect.bisect_right(same, number)
+        close = same[later] if later < len(same) else None
+        if close is None or _BLANK_LINE.search(markdown, open_end, runs[close][0]):
+            number += 1
+            continue
+        spans.append((open_start, runs[close][1]))
+        number = close + 1
+    return spans
+
+
+def _masked(markdown: str, regions: list[tuple[int, int]]) -> str:
+    pieces: list[str] = []
+    position = 0
+    for start, end in regions:
+        pieces.append(markdown[position:start])
+        pieces.append(markdown[start:end].translate(_MASK))
+        position = end
+    pieces.append(markdown[position:])
+    return "".join(pieces)
+
+
+def _destination_spans(masked: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    starts = [start for start, _ in regions]
+
+    def in_code(span: tuple[int, int]) -> bool:
+        before = bisect.bisect_left(starts, span[1]) - 1
+        return before >= 0 and regions[before][1] > span[0]
+
+    spans = [m.span("dest") for m in _INLINE_LINK.finditer(masked)]
+    spans += [m.span("dest") for m in _REFERENCE.finditer(masked)]
+    kept: list[tuple[int, int]] = []
+    for span in sorted(spans):
+        if not in_code(span) and (not kept or span[0] >= kept[-1][1]):
+            kept.append(span)
+    return kept
+
+
+def _unwrap(dest: str) -> str:
+    return dest[1:-1] if dest.startswith("<") and dest.endswith(">") else dest
+
+
+def _wrap(dest: str) -> str:
+    """Angle brackets only where the new destination needs them (spaces, parentheses)."""
+    return f"<{dest}>" if re.search(r"[\s()]", dest) else dest

@@ -18,7 +18,7 @@ from kb.article import ArticleData, ArticleDraft
 
 
 class IndexSink(Protocol):
-    def update_articles(self, articles: Sequence[ArticleData]) -> None: ...
+    def update_articles(self, articles: Sequence[ArticleData]) -> bool: ...
 
 
 class Playbook:

@@ -170,4 +170,3 @@ def _revision_data(row: ArticleRevision) -> RevisionData:
             review_by=row.review_by,
         ),
     )
-

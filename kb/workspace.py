@@ -19,10 +19,11 @@ from companion.migrations import migrate
 from companion.paths import index_dir, resolve_data_dir, resolve_db_url
 from companion.schema import CORE
 from companion.users import User, local_user
+from kb import store
 from kb.importer import ImportReport, import_playbook
 from kb.playbook import Playbook
 from kb.schema import PLAYBOOK
-from kb.search.index import SearchIndex
+from kb.search.index import Progress, SearchIndex
 
 
 @dataclass
@@ -35,6 +36,20 @@ class Workspace:
     index: SearchIndex
     playbook: Playbook
     default_playbook_report: ImportReport | None = None
+
+    def ensure_index(self, progress: Progress | None = None) -> bool:
+        """Rebuild the search index if it does not match the database; True if rebuilt."""
+        with dbmod.translate_errors(self.db_url):
+            return self.index.ensure_fresh(
+                store.revision_fingerprint(), store.list_articles, progress
+            )
+
+    def rebuild_index(self, progress: Progress | None = None) -> int:
+        """Rebuild unconditionally; returns the number of articles indexed."""
+        with dbmod.translate_errors(self.db_url):
+            articles = store.list_articles()
+        self.index.rebuild(articles, progress)
+        return len(articles)
 
     def close(self) -> None:
         self.index.close()

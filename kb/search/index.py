@@ -129,24 +129,30 @@ class SearchIndex:
             if progress is not None and total == 0:
                 progress(0, 0)
 
-    def update_articles(self, articles: Sequence[ArticleData]) -> None:
-        """Replace these articles' documents; on failure, mark the index stale."""
+    def update_articles(self, articles: Sequence[ArticleData]) -> bool:
+        """Replace these articles' documents; True if the index now holds them.
+
+        A missing index is left for the next :meth:`ensure_fresh` to build. Any failure
+        marks the index stale rather than raising: the database already holds the
+        change, so the save succeeded, and the next open rebuilds the index from it.
+        """
         with self._lock:
+            stored = self._stored_revisions()
+            if stored is None:
+                return False
             try:
                 index = self._open()
                 writer = index.writer(timeout=WRITER_TIMEOUT_S)
                 for article in articles:
                     writer.update_document(**_document(article))
                 writer.commit()
-                stored = self._stored_revisions() or {}
                 stored.update({a.slug: a.revision for a in articles})
                 _write_revisions(self.directory, stored)
                 self._refresh()
-            except Exception:
-                # The database already holds the change; a stale marker makes the next
-                # open rebuild the index from it instead of serving old results.
+            except Exception:  # noqa: BLE001 - see docstring: stale, not failed
                 (self.directory / REVISIONS_FILE).unlink(missing_ok=True)
-                raise
+                return False
+            return True
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,1 @@
+"""The ``python main.py SUB-COMMAND`` interface. Never imports Qt, so it starts fast."""

@@ -1,0 +1,284 @@
+"""Calls: who rang, what they want, what the agent learnt, and how it ended.
+
+The caller's goal is kept as the two questions that define it (what is the
+problem, what would put it right), and the information checklist holds what the
+agent needs before acting. These header fields are working notes while the call
+is open; every change is audited. Once closed, a call takes only amendments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import peewee
+
+from companion import audit
+from companion.audit import Action
+from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
+from companion.db import BaseModel, database, new_id, utcnow
+from companion.errors import InvalidInput, NotFound
+from companion.text import FIELD_MAX, NOTE_MAX, clean_text, parse_choice
+from companion.users import User, UserRef, user_ref
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Outcome(StrEnum):
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    FOLLOW_UP = "follow_up"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return "follow-up needed" if self is Outcome.FOLLOW_UP else self.value
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """What the agent needs to know, in the order it is usually asked."""
+
+    acquired: str = ""
+    problem_started: str = ""
+    identifier: str = ""
+    current_status: str = ""
+    change_since_start: str = ""
+    expectation: str = ""
+    already_tried: str = ""
+
+    def missing(self) -> list[str]:
+        """Labels of the items still unanswered, so the agent knows what to ask next."""
+        return [CHECKLIST_LABELS[f.name] for f in fields(self) if not getattr(self, f.name)]
+
+
+CHECKLIST_LABELS = {
+    "acquired": "Date acquired",
+    "problem_started": "Date the problem started",
+    "identifier": "Identifier (serial, order or account number)",
+    "current_status": "Current status",
+    "change_since_start": "Change since it started",
+    "expectation": "What they expect",
+    "already_tried": "What they already tried",
+}
+
+CALL_TEXT_FIELDS = ("problem", "ideal_resolution", "summary", *CHECKLIST_LABELS)
+
+
+class Call(BaseModel):
+    id = peewee.CharField(primary_key=True, default=new_id)
+    customer = peewee.ForeignKeyField(Customer, backref="calls", on_delete="RESTRICT")
+    customer_id: str
+    agent = peewee.ForeignKeyField(User, backref="calls", on_delete="RESTRICT")
+    agent_id: str
+    direction = peewee.CharField(max_length=16)
+    started_at = peewee.DateTimeField(default=utcnow)
+    ended_at = peewee.DateTimeField(null=True)
+    problem = peewee.TextField(default="")
+    ideal_resolution = peewee.TextField(default="")
+    acquired = peewee.TextField(default="")
+    problem_started = peewee.TextField(default="")
+    identifier = peewee.TextField(default="")
+    current_status = peewee.TextField(default="")
+    change_since_start = peewee.TextField(default="")
+    expectation = peewee.TextField(default="")
+    already_tried = peewee.TextField(default="")
+    outcome = peewee.CharField(max_length=16, null=True)
+    summary = peewee.TextField(default="")
+    closed_by = peewee.ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    closed_by_id: str | None
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "calls"
+        indexes = ((("customer", "started_at"), False),)
+
+
+class CallLink(BaseModel):
+    """This call continues or concerns an earlier one."""
+
+    id = peewee.CharField(primary_key=True, default=new_id)
+    call = peewee.ForeignKeyField(Call, backref="related_links", on_delete="CASCADE")
+    call_id: str
+    earlier = peewee.ForeignKeyField(Call, backref="later_links", on_delete="RESTRICT")
+    earlier_id: str
+    created_by = peewee.ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "call_links"
+        indexes = ((("call", "earlier"), True),)
+
+
+@dataclass(frozen=True)
+class CallView:
+    id: str
+    customer: CustomerSummary
+    agent: UserRef
+    direction: Direction
+    started_at: datetime
+    ended_at: datetime | None
+    problem: str
+    ideal_resolution: str
+    checklist: Checklist
+    outcome: Outcome | None
+    summary: str
+    related: tuple[str, ...]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.outcome is not None
+
+
+def start_call(
+    user: User,
+    customer_id: str,
+    *,
+    direction: Direction | str = Direction.INBOUND,
+    problem: str = "",
+    ideal_resolution: str = "",
+    related: tuple[str, ...] = (),
+) -> CallView:
+    """Open a call with a live customer, the acting user as agent, started now."""
+    way = parse_choice(Direction, direction, "call direction")
+    text = _clean_fields({"problem": problem, "ideal_resolution": ideal_resolution})
+    with database.atomic():
+        customer = live_customer(customer_id)
+        call = Call.create(customer=customer.id, agent=user, direction=way.value, **text)
+        audit.record(
+            user, Action.CREATE, "call", call.id, customer=customer.id, direction=way.value, **text
+        )
+        for earlier in related:
+            _link(user, call, earlier)
+    return get_call(user, call.id)
+
+
+def update_call(user: User, call_id: str, **changes: str) -> CallView:
+    """Change the goal, checklist or summary of an open call; each change is audited."""
+    unknown = sorted(set(changes) - set(CALL_TEXT_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"A call has no field {unknown[0]!r}; fields are: {', '.join(CALL_TEXT_FIELDS)}."
+        )
+    text = _clean_fields(changes)
+    with database.atomic():
+        call = open_call(call_id)
+        diff = {
+            name: {"from": getattr(call, name), "to": value}
+            for name, value in text.items()
+            if getattr(call, name) != value
+        }
+        if diff:
+            Call.update(updated_at=utcnow(), **{k: v["to"] for k, v in diff.items()}).where(
+                Call.id == call.id
+            ).execute()
+            audit.record(user, Action.CHANGE, "call", call.id, changes=diff)
+    return get_call(user, call.id)
+
+
+def link_calls(user: User, call_id: str, earlier_id: str) -> CallView:
+    """Mark an earlier call as related, e.g. the call where the problem was first reported."""
+    with database.atomic():
+        _link(user, get_call_row(call_id), earlier_id)
+    return get_call(user, call_id)
+
+
+def close_call(
+    user: User, call_id: str, outcome: Outcome | str | None, summary: str | None = None
+) -> CallView:
+    """End a call with its outcome; from now on the record takes only amendments."""
+    if outcome is None or not str(outcome).strip():
+        choices = ", ".join(o.value for o in Outcome)
+        raise InvalidInput(f"Say how the call ended before closing it: one of {choices}.")
+    result = parse_choice(Outcome, outcome, "call outcome")
+    with database.atomic():
+        call = open_call(call_id)
+        now = utcnow()
+        text = _clean_fields({"summary": call.summary if summary is None else summary})
+        Call.update(
+            outcome=result.value,
+            summary=text["summary"],
+            ended_at=call.ended_at or now,
+            closed_by=user,
+            updated_at=now,
+        ).where(Call.id == call.id).execute()
+        audit.record(
+            user, Action.CHANGE, "call", call.id, closed=True, outcome=result.value, **text
+        )
+    return get_call(user, call.id)
+
+
+def get_call(user: User, call_id: str) -> CallView:
+    call = get_call_row(call_id)
+    related = CallLink.select(CallLink.earlier).where(CallLink.call == call.id)
+    return call_view(call, tuple(sorted(link.earlier_id for link in related)))
+
+
+def call_view(call: Call, related: tuple[str, ...] = ()) -> CallView:
+    return CallView(
+        id=call.id,
+        customer=summaries([call.customer_id])[call.customer_id],
+        agent=user_ref(call.agent),
+        direction=Direction(call.direction),
+        started_at=call.started_at,
+        ended_at=call.ended_at,
+        problem=call.problem,
+        ideal_resolution=call.ideal_resolution,
+        checklist=Checklist(**{name: getattr(call, name) for name in CHECKLIST_LABELS}),
+        outcome=Outcome(call.outcome) if call.outcome else None,
+        summary=call.summary,
+        related=related,
+    )
+
+
+def get_call_row(call_id: str) -> Call:
+    call = Call.get_or_none(Call.id == str(call_id).strip())
+    if call is None:
+        raise NotFound(
+            f"No call has the id {call_id!r}. Open the customer's history to find the call."
+        )
+    return call
+
+
+def open_call(call_id: str) -> Call:
+    """The call, refusing a closed one with the way to correct it."""
+    call = get_call_row(call_id)
+    if call.outcome is not None:
+        raise InvalidInput(
+            f"This call was closed at {call.ended_at:%Y-%m-%d %H:%M} UTC ({call.outcome}). "
+            "A closed call takes only amendments: amend the entry that needs correcting."
+        )
+    return call
+
+
+def _link(user: User, call: Call, earlier_id: str) -> None:
+    earlier = get_call_row(earlier_id)
+    if earlier.id == call.id:
+        raise InvalidInput("A call cannot be related to itself; pick an earlier call.")
+    if earlier.started_at > call.started_at:
+        raise InvalidInput("Only earlier calls can be related; link from the later call instead.")
+    if CallLink.get_or_none(CallLink.call == call.id, CallLink.earlier == earlier.id) is None:
+        CallLink.create(call=call.id, earlier=earlier.id, created_by=user)
+        audit.record(user, Action.LINK, "call", call.id, earlier=earlier.id)
+
+
+def _clean_fields(values: dict[str, Any]) -> dict[str, str]:
+    """Clean each text field; the summary may be long, the others are short answers."""
+    return {
+        name: clean_text(
+            value,
+            _label(name),
+            max_length=NOTE_MAX if name in ("summary", "problem") else FIELD_MAX,
+        )
+        for name, value in values.items()
+    }
+
+
+def _label(name: str) -> str:
+    return CHECKLIST_LABELS.get(name, name.replace("_", " ").capitalize())

@@ -1,0 +1,173 @@
+"""What was said, promised and done during a call, in the order it happened.
+
+Entries are never changed or deleted. A correction is a new entry of kind
+``amendment`` that points at the entry it corrects, and both stay visible, so the
+record shows what was written at the time and what was corrected later. Entries
+are numbered within their call (#1, #2, ...), which is how amendments and exports
+refer to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import peewee
+
+from companion import audit
+from companion.audit import Action
+from companion.calls import Call, get_call_row, open_call
+from companion.db import BaseModel, database, new_id, utcnow
+from companion.errors import DatabaseUnavailable, InvalidInput, NotFound
+from companion.text import NOTE_MAX, clean_text, parse_choice
+from companion.users import User, UserRef, user_ref
+
+SEQ_ATTEMPTS = 3
+
+
+class EntryKind(StrEnum):
+    SAID = "said"
+    PROMISED = "promised"
+    DONE = "done"
+    NOTE = "note"
+    AMENDMENT = "amendment"
+
+
+class Entry(BaseModel):
+    id = peewee.CharField(primary_key=True, default=new_id)
+    call = peewee.ForeignKeyField(Call, backref="entries", on_delete="RESTRICT")
+    call_id: str
+    seq = peewee.IntegerField()
+    at = peewee.DateTimeField(default=utcnow)
+    author = peewee.ForeignKeyField(User, on_delete="RESTRICT")
+    author_id: str
+    kind = peewee.CharField(max_length=16)
+    text = peewee.TextField()
+    amends = peewee.ForeignKeyField("self", null=True, backref="amendments", on_delete="RESTRICT")
+    amends_id: str | None
+
+    class Meta:
+        table_name = "entries"
+        indexes = ((("call", "seq"), True),)
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One entry; ``amends_seq`` and ``amended_by`` tie corrections to what they correct."""
+
+    id: str
+    call_id: str
+    seq: int
+    at: datetime
+    author: UserRef
+    kind: EntryKind
+    text: str
+    amends: str | None = None
+    amends_seq: int | None = None
+    amended_by: tuple[int, ...] = ()
+
+
+def add_entry(user: User, call_id: str, kind: EntryKind | str, text: str) -> EntryView:
+    """Record something said, done or noted on an open call."""
+    entry_kind = parse_choice(EntryKind, kind, "kind of entry")
+    if entry_kind is EntryKind.PROMISED:
+        raise InvalidInput("A promise needs a due date and an owner: record it as a promise.")
+    if entry_kind is EntryKind.AMENDMENT:
+        raise InvalidInput("To correct an entry, amend that entry so the two stay linked.")
+    body = clean_entry_text(text)
+    with database.atomic():
+        entry = append_entry(user, open_call(call_id), entry_kind, body)
+    return EntryView(entry.id, entry.call_id, entry.seq, entry.at, user_ref(user), entry_kind, body)
+
+
+def amend_entry(user: User, entry_id: str, text: str) -> EntryView:
+    """Correct an entry by adding one that points at it; allowed on closed calls too."""
+    body = clean_entry_text(text, "The amendment")
+    with database.atomic():
+        original = Entry.get_or_none(Entry.id == str(entry_id).strip())
+        if original is None:
+            raise NotFound(
+                f"No entry has the id {entry_id!r}. Open the call's record to find the entry."
+            )
+        call = get_call_row(original.call_id)
+        entry = append_entry(user, call, EntryKind.AMENDMENT, body, amends=original)
+    return EntryView(
+        entry.id,
+        entry.call_id,
+        entry.seq,
+        entry.at,
+        user_ref(user),
+        EntryKind.AMENDMENT,
+        body,
+        amends=original.id,
+        amends_seq=original.seq,
+    )
+
+
+def clean_entry_text(text: str, label: str = "The entry") -> str:
+    return clean_text(text, label, max_length=NOTE_MAX, required=True)
+
+
+def append_entry(
+    user: User, call: Call, kind: EntryKind, text: str, amends: Entry | None = None
+) -> Entry:
+    """Insert the next-numbered entry and its audit event; call inside a transaction.
+
+    Two desks writing to one call on a shared server can race for a number; the
+    unique (call, seq) index refuses the later one, which retries with the next.
+    """
+    for attempt in range(1, SEQ_ATTEMPTS + 1):
+        last = Entry.select(peewee.fn.MAX(Entry.seq)).where(Entry.call == call.id).scalar()
+        try:
+            with database.atomic():
+                entry = Entry.create(
+                    call=call.id,
+                    seq=(last or 0) + 1,
+                    author=user,
+                    kind=kind.value,
+                    text=text,
+                    amends=amends.id if amends else None,
+                )
+            break
+        except peewee.IntegrityError as exc:
+            if attempt == SEQ_ATTEMPTS:
+                raise DatabaseUnavailable(
+                    "Others were writing to this call at the same moment and the entry could "
+                    "not be numbered. Nothing was saved; add it again."
+                ) from exc
+    details: dict[str, object] = {"call": call.id, "seq": entry.seq, "kind": kind.value}
+    if amends is not None:
+        details["amends"] = amends.id
+    audit.record(user, Action.CREATE, "entry", entry.id, **details)
+    return entry
+
+
+def entry_views(call_id: str) -> list[EntryView]:
+    """A call's entries in order, each knowing what it amends and what amended it."""
+    rows = list(
+        Entry.select(Entry, User)
+        .join(User, on=(Entry.author == User.id))
+        .where(Entry.call == call_id)
+        .order_by(Entry.seq)
+    )
+    seq_of = {row.id: row.seq for row in rows}
+    amended_by: dict[str, list[int]] = {}
+    for row in rows:
+        if row.amends_id is not None:
+            amended_by.setdefault(row.amends_id, []).append(row.seq)
+    return [
+        EntryView(
+            id=row.id,
+            call_id=row.call_id,
+            seq=row.seq,
+            at=row.at,
+            author=user_ref(row.author),
+            kind=EntryKind(row.kind),
+            text=row.text,
+            amends=row.amends_id,
+            amends_seq=seq_of.get(row.amends_id) if row.amends_id else None,
+            amended_by=tuple(amended_by.get(row.id, ())),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,333 @@
+"""Promises: what an agent said would happen, by when, and who answers for it.
+
+A promise is an entry of kind ``promised`` with a due date and an owner. Its state
+moves only through the functions here, each of which appends a
+:class:`PromiseEvent` saying who changed it, when and why; rescheduling keeps the
+old due date in that history. "Outstanding" means open or rescheduled: still owed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+import peewee
+
+from companion import audit
+from companion.audit import Action
+from companion.calls import open_call
+from companion.clock import local_today, utcnow_precise
+from companion.customer_models import Customer, CustomerSummary, summaries
+from companion.db import BaseModel, database, new_id, utcnow
+from companion.entries import Entry, EntryKind, EntryView, append_entry, clean_entry_text
+from companion.errors import InvalidInput, NotFound
+from companion.text import FIELD_MAX, clean_text
+from companion.users import User, UserRef, user_ref
+
+
+class PromiseState(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    RESCHEDULED = "rescheduled"
+    WITHDRAWN = "withdrawn"
+
+
+OUTSTANDING = (PromiseState.OPEN.value, PromiseState.RESCHEDULED.value)
+
+
+class Promise(BaseModel):
+    id = peewee.CharField(primary_key=True, default=new_id)
+    entry = peewee.ForeignKeyField(Entry, unique=True, backref="promise", on_delete="RESTRICT")
+    entry_id: str
+    customer = peewee.ForeignKeyField(Customer, backref="promises", on_delete="RESTRICT")
+    customer_id: str
+    owner = peewee.ForeignKeyField(User, backref="promises", on_delete="RESTRICT")
+    owner_id: str
+    due_on = peewee.DateField()
+    state = peewee.CharField(max_length=16, default=PromiseState.OPEN.value)
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "promises"
+        indexes = (
+            (("state", "due_on"), False),
+            (("owner", "state", "due_on"), False),
+            (("customer", "state"), False),
+        )
+
+
+class PromiseEvent(BaseModel):
+    id = peewee.CharField(primary_key=True, default=new_id)
+    promise = peewee.ForeignKeyField(Promise, backref="events", on_delete="RESTRICT")
+    at = peewee.DateTimeField(default=utcnow_precise)
+    actor = peewee.ForeignKeyField(User, on_delete="RESTRICT")
+    from_state = peewee.CharField(max_length=16, null=True)
+    to_state = peewee.CharField(max_length=16)
+    old_due = peewee.DateField(null=True)
+    new_due = peewee.DateField()
+    reason = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "promise_events"
+
+
+@dataclass(frozen=True)
+class PromiseView:
+    id: str
+    entry_id: str
+    call_id: str
+    text: str
+    customer: CustomerSummary
+    owner: UserRef
+    due_on: date
+    state: PromiseState
+    made_at: datetime
+
+    @property
+    def outstanding(self) -> bool:
+        return self.state.value in OUTSTANDING
+
+    def days_overdue(self, today: date) -> int:
+        return max(0, (today - self.due_on).days) if self.outstanding else 0
+
+
+@dataclass(frozen=True)
+class PromiseEventView:
+    at: datetime
+    actor: UserRef
+    from_state: PromiseState | None
+    to_state: PromiseState
+    old_due: date | None
+    new_due: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class PromiseResult:
+    """A promise as saved, with anything the agent should double-check."""
+
+    promise: PromiseView
+    entry: EntryView | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DuePromises:
+    today: date
+    overdue: tuple[PromiseView, ...]
+    due_today: tuple[PromiseView, ...]
+    due_this_week: tuple[PromiseView, ...]
+
+
+def record_promise(
+    user: User,
+    call_id: str,
+    text: str,
+    due_on: date | None,
+    *,
+    owner: User | None = None,
+    today: date | None = None,
+) -> PromiseResult:
+    """Record a promise on an open call; a past due date is allowed and flagged."""
+    body = clean_entry_text(text, "The promise")
+    due = _require_date(due_on)
+    responsible = owner or user
+    with database.atomic():
+        call = open_call(call_id)
+        entry = append_entry(user, call, EntryKind.PROMISED, body)
+        promise = Promise.create(
+            entry=entry.id, customer=call.customer_id, owner=responsible, due_on=due
+        )
+        PromiseEvent.create(
+            promise=promise.id, actor=user, to_state=PromiseState.OPEN.value, new_due=due
+        )
+        audit.record(
+            user,
+            Action.CREATE,
+            "promise",
+            promise.id,
+            entry=entry.id,
+            owner=responsible.id,
+            due_on=due,
+        )
+    view = EntryView(
+        entry.id, call.id, entry.seq, entry.at, user_ref(user), EntryKind.PROMISED, body
+    )
+    return PromiseResult(get_promise(promise.id), view, _due_warnings(due, today))
+
+
+def keep_promise(user: User, promise_id: str, reason: str) -> PromiseResult:
+    """The promise was kept; ``reason`` says how (e.g. "refund sent, ref 4411")."""
+    return _change(user, promise_id, PromiseState.KEPT, reason)
+
+
+def withdraw_promise(user: User, promise_id: str, reason: str) -> PromiseResult:
+    """The promise will not be kept; ``reason`` says why, for whoever the caller speaks to next."""
+    return _change(user, promise_id, PromiseState.WITHDRAWN, reason)
+
+
+def reschedule_promise(
+    user: User, promise_id: str, new_due: date | None, reason: str, *, today: date | None = None
+) -> PromiseResult:
+    """Move the due date; the old date stays in the promise's history."""
+    due = _require_date(new_due)
+    return _change(user, promise_id, PromiseState.RESCHEDULED, reason, new_due=due, today=today)
+
+
+def get_promise(promise_id: str) -> PromiseView:
+    views = promise_views(Promise.id == str(promise_id).strip())
+    if not views:
+        raise NotFound(f"No promise has the id {promise_id!r}. List them with `promises due`.")
+    return views[0]
+
+
+def promise_history(promise_id: str) -> list[PromiseEventView]:
+    """Every state change of a promise, oldest first, starting with its creation."""
+    query = (
+        PromiseEvent.select(PromiseEvent, User)
+        .join(User, on=(PromiseEvent.actor == User.id))
+        .where(PromiseEvent.promise == promise_id)
+        .order_by(PromiseEvent.at, PromiseEvent.id)
+    )
+    return [
+        PromiseEventView(
+            at=event.at,
+            actor=user_ref(event.actor),
+            from_state=PromiseState(event.from_state) if event.from_state else None,
+            to_state=PromiseState(event.to_state),
+            old_due=event.old_due,
+            new_due=event.new_due,
+            reason=event.reason,
+        )
+        for event in query
+    ]
+
+
+def promises_due(
+    user: User, *, owner: User | None = None, today: date | None = None
+) -> DuePromises:
+    """Outstanding promises that are overdue, due today, or due later this week (to Sunday).
+
+    With ``owner`` only that person's promises; without, the whole team's.
+    """
+    day = today or local_today()
+    week_end = day + timedelta(days=6 - day.weekday())
+    condition = Promise.state.in_(OUTSTANDING) & (Promise.due_on <= week_end)
+    if owner is not None:
+        condition &= Promise.owner == owner.id
+    views = promise_views(condition)
+    return DuePromises(
+        today=day,
+        overdue=tuple(v for v in views if v.due_on < day),
+        due_today=tuple(v for v in views if v.due_on == day),
+        due_this_week=tuple(v for v in views if v.due_on > day),
+    )
+
+
+def outstanding_for(customer_ids: Iterable[str]) -> list[PromiseView]:
+    """Promises still owed to any of these customers, soonest due first."""
+    ids = list(customer_ids)
+    if not ids:
+        return []
+    return promise_views(Promise.state.in_(OUTSTANDING) & Promise.customer.in_(ids))
+
+
+def promises_of_call(call_id: str) -> list[PromiseView]:
+    return promise_views(Entry.call == call_id)
+
+
+def promise_views(condition: peewee.Expression) -> list[PromiseView]:
+    """Promises matching ``condition``, soonest due first, with text, owner and customer."""
+    rows = list(
+        Promise.select(Promise, Entry, User)
+        .join(Entry, on=(Promise.entry == Entry.id))
+        .switch(Promise)
+        .join(User, on=(Promise.owner == User.id))
+        .where(condition)
+        .order_by(Promise.due_on, Entry.at, Promise.id)
+    )
+    customers = summaries(row.customer_id for row in rows)
+    return [
+        PromiseView(
+            id=row.id,
+            entry_id=row.entry_id,
+            call_id=row.entry.call_id,
+            text=row.entry.text,
+            customer=customers[row.customer_id],
+            owner=user_ref(row.owner),
+            due_on=row.due_on,
+            state=PromiseState(row.state),
+            made_at=row.entry.at,
+        )
+        for row in rows
+    ]
+
+
+def _change(
+    user: User,
+    promise_id: str,
+    to_state: PromiseState,
+    reason: str,
+    *,
+    new_due: date | None = None,
+    today: date | None = None,
+) -> PromiseResult:
+    why = clean_text(reason, "The reason", max_length=FIELD_MAX, required=True)
+    with database.atomic():
+        promise = Promise.get_or_none(Promise.id == str(promise_id).strip())
+        if promise is None:
+            raise NotFound(f"No promise has the id {promise_id!r}. List them with `promises due`.")
+        if promise.state not in OUTSTANDING:
+            raise InvalidInput(
+                f"This promise is already {promise.state}; it can no longer change. "
+                "If something new was promised, record a new promise."
+            )
+        due = new_due or promise.due_on
+        if to_state is PromiseState.RESCHEDULED and due == promise.due_on:
+            raise InvalidInput(f"The promise is already due on {due:%Y-%m-%d}; pick another date.")
+        PromiseEvent.create(
+            promise=promise.id,
+            actor=user,
+            from_state=promise.state,
+            to_state=to_state.value,
+            old_due=promise.due_on,
+            new_due=due,
+            reason=why,
+        )
+        Promise.update(state=to_state.value, due_on=due, updated_at=utcnow()).where(
+            Promise.id == promise.id
+        ).execute()
+        audit.record(
+            user,
+            Action.CHANGE,
+            "promise",
+            promise.id,
+            from_state=promise.state,
+            to_state=to_state.value,
+            old_due=promise.due_on,
+            new_due=due,
+            reason=why,
+        )
+    warnings = _due_warnings(due, today) if to_state is PromiseState.RESCHEDULED else ()
+    return PromiseResult(get_promise(promise.id), warnings=warnings)
+
+
+def _require_date(value: date | None) -> date:
+    if value is None:
+        raise InvalidInput("A promise needs a due date: say by when it will be done.")
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidInput("The due date must be a calendar date such as 2025-03-14.")
+    return value
+
+
+def _due_warnings(due: date, today: date | None) -> tuple[str, ...]:
+    day = today or local_today()
+    if due < day:
+        return (
+            f"The due date {due:%Y-%m-%d} is already past, so the promise is overdue from the "
+            "start. Check the date if that is not what you meant.",
+        )
+    return ()

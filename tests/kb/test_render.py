@@ -1,0 +1,49 @@
+"""Rendering keeps Markdown features and strips every kind of active content."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.render import render_markdown
+
+
+def test_tables_fenced_code_and_lists_render() -> None:
+    html = render_markdown(
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode here\n```\n\n1. one\n2. two\n"
+    )
+    assert "<table>" in html and "<td>1</td>" in html
+    assert "<pre><code>code here" in html
+    assert "<ol>" in html
+
+
+@pytest.mark.parametrize(
+    ("source", "forbidden"),
+    [
+        ("<script>alert('x')</script>", "alert"),
+        ("<style>body{display:none}</style>", "display"),
+        ('<iframe src="https://evil.example"></iframe>', "iframe"),
+        ('<object data="x.swf"></object>', "object"),
+        ('<embed src="x.swf">', "embed"),
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ('<a href="#" onclick="steal()">x</a>', "onclick"),
+        ('<p onmouseover="steal()">x</p>', "onmouseover"),
+        ("[click](javascript:alert(1))", "javascript"),
+        ('<a href="JaVaScRiPt:alert(1)">x</a>', "alert"),
+        ("[local](file:///etc/passwd)", "file:"),
+        ('<a href="data:text/html,hi">x</a>', "data:"),
+    ],
+)
+def test_active_content_is_stripped(source: str, forbidden: str) -> None:
+    assert forbidden.lower() not in render_markdown(source).lower()
+
+
+def test_allowed_links_survive() -> None:
+    html = render_markdown("[web](https://example.org) [mail](mailto:a@b.c) [in](article:greeting)")
+    assert 'href="https://example.org"' in html
+    assert 'href="mailto:a@b.c"' in html
+    assert 'href="article:greeting"' in html
+
+
+def test_text_of_unsafe_markup_is_escaped_not_executed() -> None:
+    html = render_markdown("Use `<b>` tags & ampersands")
+    assert "&lt;b&gt;" in html and "&amp;" in html

@@ -1,0 +1,163 @@
+"""Driving the real window the way an agent does: keys first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtGui import QTextCursor
+from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from kb.workspace import Workspace
+from ui.main_window import MainWindow
+from ui.results_model import SearchResultsModel
+
+
+def search(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Type ``text`` into the search box and wait until its results are on screen."""
+    pane = window.playbook
+    with qtbot.waitSignal(
+        pane.resultsShown, timeout=10_000, check_params_cb=lambda shown: shown == text
+    ):
+        qtbot.keyClicks(pane.search_box, text)
+
+
+def test_ctrl_k_focuses_search_from_anywhere(qtbot: QtBot, window: MainWindow) -> None:
+    window.playbook.viewer.setFocus()
+    qtbot.waitUntil(lambda: window.playbook.viewer.hasFocus())
+    qtbot.keyClick(window.playbook.viewer, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+    assert QApplication.focusWidget() is window.playbook.search_box
+
+
+def test_typing_shows_results_and_enter_opens_the_article(qtbot: QtBot, window: MainWindow) -> None:
+    pane = window.playbook
+    pane.focus_search()
+    search(qtbot, window, "caller is swearing")
+    assert pane.results_model.hit(0).slug == "abusive-callers"
+    assert "<b>" in pane.results_model.hit(0).snippet.to_html()
+    qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)
+    assert pane.viewer.current is not None and pane.viewer.current.slug == "abusive-callers"
+    assert "Abusive callers" in pane.viewer.toPlainText()
+
+
+def test_arrow_keys_move_through_results(qtbot: QtBot, window: MainWindow) -> None:
+    pane = window.playbook
+    pane.focus_search()
+    search(qtbot, window, "caller")
+    assert pane.results_model.rowCount() >= 2
+    second = pane.results_model.hit(1)
+    qtbot.keyClick(pane.search_box, Qt.Key.Key_Down)
+    qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)
+    assert pane.viewer.current is not None and pane.viewer.current.slug == second.slug
+
+
+def test_only_the_newest_query_is_shown(qtbot: QtBot, window: MainWindow) -> None:
+    pane = window.playbook
+    pane.focus_search()
+    search(qtbot, window, "escalation")
+    stale = pane._latest_request - 1
+    pane._on_results(stale, window.workspace.index.search("greeting"))
+    assert pane.results_model.hit(0).slug == "escalation"
+
+
+def test_no_results_says_so(qtbot: QtBot, window: MainWindow) -> None:
+    pane = window.playbook
+    pane.focus_search()
+    search(qtbot, window, "zzqqxxvv")
+    assert pane.results_model.rowCount() == 0
+    assert "No articles match" in pane.status_label.text()
+
+
+def test_hostile_input_in_the_search_box_keeps_the_window_working(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    pane = window.playbook
+    for text in ('"(unbalanced', "AND OR NOT", "*", "😀 שלום", "x" * 10_000):
+        with qtbot.waitSignal(pane.resultsShown, timeout=10_000):
+            pane.search_box.setText(text)
+        assert "unavailable" not in pane.status_label.text()
+    pane.search_box.clear()
+    search(qtbot, window, "greeting")
+    assert pane.results_model.hit(0).slug == "greeting"
+
+
+def click_link(qtbot: QtBot, window: MainWindow, href: str) -> None:
+    viewer = window.playbook.viewer
+    document = viewer.document()
+    block = document.begin()
+    while block.isValid():
+        iterator = block.begin()
+        while not iterator.atEnd():
+            fragment = iterator.fragment()
+            if fragment.charFormat().anchorHref() == href:
+                cursor = QTextCursor(document)
+                cursor.setPosition(fragment.position() + 1)
+                viewer.setTextCursor(cursor)
+                viewer.ensureCursorVisible()
+                point = viewer.cursorRect(cursor).center() + QPoint(0, 0)
+                qtbot.mouseClick(viewer.viewport(), Qt.MouseButton.LeftButton, pos=point)
+                return
+            iterator += 1
+        block = block.next()
+    raise AssertionError(f"no link to {href} in the article")
+
+
+def test_a_link_inside_an_article_navigates_and_back_returns(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    pane = window.playbook
+    pane.open_article("abusive-callers")
+    click_link(qtbot, window, "article:conflicts")
+    qtbot.waitUntil(
+        lambda: pane.viewer.current is not None and pane.viewer.current.slug == "conflicts"
+    )
+    assert pane.back_button.isEnabled()
+    qtbot.keyClick(pane.viewer, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert pane.viewer.current is not None and pane.viewer.current.slug == "abusive-callers"
+    assert pane.forward_button.isEnabled()
+
+
+def test_web_links_go_to_the_system_browser(qtbot: QtBot, window: MainWindow, monkeypatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "ui.article_view.QDesktopServices.openUrl", lambda url: opened.append(url.toString())
+    )
+    window.playbook.viewer.anchorClicked.emit(QUrl("https://example.org/help"))
+    assert opened == ["https://example.org/help"]
+
+
+def test_stage_shortcuts_open_their_articles(qtbot: QtBot, window: MainWindow) -> None:
+    pane = window.playbook
+    qtbot.keyClick(pane.search_box, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert pane.viewer.current is not None and pane.viewer.current.slug == "escalation"
+    qtbot.mouseClick(pane.stage_buttons["record"], Qt.MouseButton.LeftButton)
+    assert pane.viewer.current.slug == "recording"
+
+
+def test_results_model_passes_the_model_tester(workspace: Workspace, qtbot: QtBot) -> None:
+    model = SearchResultsModel()
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    workspace.ensure_index()
+    model.set_hits(workspace.index.search("caller").hits)
+    assert model.rowCount() > 0
+    model.set_hits([])
+    assert model.rowCount() == 0
+
+
+def test_window_layout_is_remembered(qtbot: QtBot, workspace: Workspace, data_dir: Path) -> None:
+    first = MainWindow(workspace)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(760, 540)
+    first.playbook.splitter.setSizes([250, 480])
+    sizes = first.playbook.splitter.sizes()
+    first.close()
+    second = MainWindow(workspace)
+    qtbot.addWidget(second)
+    second.show()
+    assert (second.width(), second.height()) == (760, 540)
+    assert second.playbook.splitter.sizes() == sizes
+    second.close()

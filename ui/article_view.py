@@ -1,0 +1,118 @@
+"""The article viewer: sanitised HTML, in-app links, and back / forward history.
+
+Links between articles use the ``article:`` scheme and navigate here; web links open
+in the system browser; anything else (a link to a file that was not imported) is
+explained in the status line instead of silently doing nothing.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from companion.errors import CompanionError
+from kb import store
+from kb.article import ArticleData
+from kb.links import slug_from_url
+from kb.render import render_markdown
+
+ARTICLE_CSS = """
+h1 { font-size: 20pt; font-weight: 600; margin: 0 0 6px 0; }
+h2 { font-size: 13pt; font-weight: 600; margin: 14px 0 4px 0; }
+p, li { line-height: 140%; }
+a { color: #1f5fa8; text-decoration: none; }
+code { font-family: monospace; }
+.meta { color: #6b6f76; font-size: 9pt; }
+"""
+
+
+class ArticleView(QTextBrowser):
+    articleOpened = Signal(str)  # slug
+    historyChanged = Signal()
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.document().setDefaultStyleSheet(ARTICLE_CSS)
+        self.document().setDocumentMargin(18)
+        self.anchorClicked.connect(self._follow_link)
+        self._history: list[str] = []
+        self._position = -1
+        self.current: ArticleData | None = None
+        self.show_welcome()
+
+    def show_welcome(self) -> None:
+        self.setHtml(
+            "<h1>Playbook</h1><p>Type what the caller said in the search box "
+            "(<b>Ctrl+K</b>), or pick a call stage above.</p>"
+        )
+
+    def open_article(self, slug: str) -> bool:
+        """Show ``slug`` and add it to the history; False (with a message) if it is gone."""
+        if not self._show(slug):
+            return False
+        del self._history[self._position + 1 :]
+        if not self._history or self._history[-1] != slug:
+            self._history.append(slug)
+        self._position = len(self._history) - 1
+        self.historyChanged.emit()
+        return True
+
+    def can_go_back(self) -> bool:
+        return self._position > 0
+
+    def can_go_forward(self) -> bool:
+        return self._position < len(self._history) - 1
+
+    def go_back(self) -> None:
+        if self.can_go_back():
+            self._position -= 1
+            self._show(self._history[self._position])
+            self.historyChanged.emit()
+
+    def go_forward(self) -> None:
+        if self.can_go_forward():
+            self._position += 1
+            self._show(self._history[self._position])
+            self.historyChanged.emit()
+
+    def _show(self, slug: str) -> bool:
+        try:
+            article = store.get_article(slug)
+        except CompanionError as exc:
+            self.message.emit(str(exc))
+            return False
+        self.current = article
+        meta = html.escape(
+            f"{article.category} · revision {article.revision} · "
+            f"updated {article.updated_at:%Y-%m-%d} by {article.updated_by}"
+        )
+        draft = " · <b>draft</b>" if article.status == "draft" else ""
+        heading = (
+            ""
+            if article.body.lstrip().startswith("# ")
+            else f"<h1>{html.escape(article.title)}</h1>"
+        )
+        body = render_markdown(article.body)
+        self.setHtml(f'<p class="meta">{meta}{draft}</p>{heading}{body}')
+        self.articleOpened.emit(slug)
+        return True
+
+    def _follow_link(self, url: QUrl) -> None:
+        target = url.toString()
+        slug = slug_from_url(target)
+        if slug is not None:
+            self.open_article(slug)
+        elif url.scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
+        elif target.startswith("#"):
+            self.scrollToAnchor(target[1:])
+        else:
+            self.message.emit(
+                f"The link {target!r} points outside the playbook and cannot be opened."
+            )

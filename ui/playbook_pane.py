@@ -1,0 +1,220 @@
+"""The playbook pane: search as you type, results with snippets, the article, stages.
+
+Keyboard first: Ctrl+K lands in the search box, Down moves into the results, Enter
+opens the selected (or first) result, Alt+Left / Alt+Right go back and forward, and
+Ctrl+1..7 open the article for each call stage.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kb.search.index import SearchResults
+from kb.stages import CALL_STAGES
+from ui.article_view import ArticleView
+from ui.result_delegate import SearchHitDelegate
+from ui.results_model import SearchResultsModel, SlugRole
+from ui.search_worker import SearchWorker
+
+
+class PlaybookPane(QWidget):
+    message = Signal(str)
+    resultsShown = Signal(str)  # the query whose results are now on screen
+
+    def __init__(self, worker: SearchWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("playbookPane")
+        self._worker = worker
+        self._latest_request = 0
+
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setPlaceholderText(
+            "Search the playbook — type what the caller said  (Ctrl+K)"
+        )
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setAccessibleName("Search the playbook")
+        self.search_box.installEventFilter(self)
+
+        self.back_button = QToolButton()
+        self.back_button.setText("◀")
+        self.back_button.setToolTip("Back (Alt+Left)")
+        self.forward_button = QToolButton()
+        self.forward_button.setText("▶")
+        self.forward_button.setToolTip("Forward (Alt+Right)")
+
+        self.results_model = SearchResultsModel(self)
+        self.results_view = QListView()
+        self.results_view.setObjectName("results")
+        self.results_view.setModel(self.results_model)
+        self.results_view.setItemDelegate(SearchHitDelegate(self.results_view))
+        self.results_view.setUniformItemSizes(False)
+        self.results_view.setWordWrap(True)
+        self.results_view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.results_view.setAccessibleName("Search results")
+        self.results_view.activated.connect(self._open_index)
+        self.results_view.clicked.connect(self._open_index)
+
+        self.status_label = QLabel()
+        self.status_label.setObjectName("resultsStatus")
+        self.status_label.setWordWrap(True)
+
+        self.viewer = ArticleView()
+        self.viewer.setObjectName("articleView")
+        self.viewer.message.connect(self.message)
+        self.viewer.historyChanged.connect(self._update_navigation)
+        self.back_button.clicked.connect(self.viewer.go_back)
+        self.forward_button.clicked.connect(self.viewer.go_forward)
+
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.back_button)
+        search_row.addWidget(self.forward_button)
+        search_row.addWidget(self.search_box, 1)
+
+        stage_row = QHBoxLayout()
+        stage_row.setSpacing(4)
+        self.stage_buttons: dict[str, QPushButton] = {}
+        for number, stage in enumerate(CALL_STAGES, start=1):
+            button = QPushButton(stage.label)
+            button.setObjectName(f"stage-{stage.key}")
+            button.setProperty("stage", True)
+            button.setToolTip(f"{stage.hint} (Ctrl+{number})")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.clicked.connect(lambda _=False, slug=stage.slug: self.open_article(slug))
+            stage_row.addWidget(button)
+            self.stage_buttons[stage.key] = button
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(lambda slug=stage.slug: self.open_article(slug))
+        stage_row.addStretch(1)
+
+        results_panel = QWidget()
+        results_layout = QVBoxLayout(results_panel)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addWidget(self.status_label)
+        results_layout.addWidget(self.results_view, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("playbookSplitter")
+        self.splitter.addWidget(results_panel)
+        self.splitter.addWidget(self.viewer)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 6)
+        layout.addLayout(search_row)
+        layout.addLayout(stage_row)
+        layout.addWidget(self.splitter, 1)
+
+        for keys, slot in (
+            ("Alt+Left", self.viewer.go_back),
+            ("Alt+Right", self.viewer.go_forward),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+
+        self.search_box.textChanged.connect(self._on_text_changed)
+        worker.resultsReady.connect(self._on_results)
+        worker.searchFailed.connect(self._on_search_failed)
+        self._update_navigation()
+        self._on_text_changed("")
+
+    # -- actions -------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def open_article(self, slug: str) -> None:
+        self.viewer.open_article(slug)
+
+    def refresh(self) -> None:
+        """Run the current query again, e.g. after the index was rebuilt."""
+        self._on_text_changed(self.search_box.text())
+
+    # -- search --------------------------------------------------------------------
+
+    def _on_text_changed(self, text: str) -> None:
+        self._latest_request += 1
+        if not text.strip():
+            self.results_model.set_hits([])
+            self.status_label.setText("Type a few words of what the caller said.")
+            return
+        self._worker.request(self._latest_request, text)
+
+    @Slot(int, object)
+    def _on_results(self, request_id: int, results: SearchResults) -> None:
+        if request_id != self._latest_request:
+            return  # an older query; the agent has typed on since
+        self.results_model.set_hits(results.hits)
+        if results.hits:
+            self.results_view.setCurrentIndex(self.results_model.index(0, 0))
+            count = "1 article" if results.total == 1 else f"{results.total} articles"
+            widened = " (including similar spellings)" if results.widened else ""
+            self.status_label.setText(f"{count}{widened}")
+        else:
+            self.status_label.setText("No articles match. Try fewer or different words.")
+        self.resultsShown.emit(results.text)
+
+    @Slot(int, str)
+    def _on_search_failed(self, request_id: int, message: str) -> None:
+        if request_id == self._latest_request:
+            self.status_label.setText(message)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        slug = index.data(SlugRole)
+        if slug:
+            self.open_article(str(slug))
+
+    def _open_current(self) -> None:
+        index = self.results_view.currentIndex()
+        if not index.isValid() and self.results_model.rowCount() > 0:
+            index = self.results_model.index(0, 0)
+        if index.isValid():
+            self._open_index(index)
+
+    def _move_selection(self, step: int) -> None:
+        rows = self.results_model.rowCount()
+        if rows == 0:
+            return
+        current = self.results_view.currentIndex().row()
+        row = min(rows - 1, max(0, current + step))
+        self.results_view.selectionModel().setCurrentIndex(
+            self.results_model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+
+    def _update_navigation(self) -> None:
+        self.back_button.setEnabled(self.viewer.can_go_back())
+        self.forward_button.setEnabled(self.viewer.can_go_forward())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Arrow keys and Enter in the search box act on the results list."""
+        if watched is self.search_box and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._open_current()
+                return True
+            if key == Qt.Key.Key_Down:
+                self._move_selection(1)
+                return True
+            if key == Qt.Key.Key_Up:
+                self._move_selection(-1)
+                return True
+            if key == Qt.Key.Key_Escape and self.search_box.text():
+                self.search_box.clear()
+                return True
+        return super().eventFilter(watched, event)
