@@ -14,6 +14,7 @@ from companion.errors import InvalidInput
 from kb.exporter import export_playbook
 from kb.importer import import_playbook
 from kb.search.index import SearchHit
+from kb.search.query import parse as parse_query
 
 MAX_LIMIT = 1000
 
@@ -78,6 +79,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         raise InvalidInput(f"--limit must be between 1 and {MAX_LIMIT}.")
+    if parse_query(args.query).is_empty:
+        raise InvalidInput("There are no words to search for: give a few words or an error code.")
     with _workspace(args) as workspace:
         workspace.ensure_index(StderrProgress("Indexing playbook"))
         results = workspace.index.search(args.query, args.limit, include_drafts=args.drafts)

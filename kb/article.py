@@ -20,6 +20,8 @@ MAX_SLUG = 120
 MAX_TITLE = 200
 MAX_BODY_BYTES = 5 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every line-break convention becomes "\n"; a single pass is already final.
+_LINE_BREAKS = re.compile(r"\r\n|\r")
 
 
 class Status(StrEnum):
@@ -54,7 +56,11 @@ class ArticleDraft:
                 f"The slug {self.slug[:60]!r} is not valid: use lowercase letters, digits "
                 "and single hyphens, e.g. 'abusive-callers'."
             )
-        title = " ".join(self.title.split())
+        for name in ("slug", "title", "body", "category"):
+            _require_encodable(slug, name, getattr(self, name))
+        for value in (*self.tags, *self.aliases):
+            _require_encodable(slug, "tags and aliases", str(value))
+        title = " ".join(_CONTROL.sub(" ", self.title).split())
         if not title:
             raise InvalidInput(f"The article {slug!r} has an empty title.")
         if len(title) > MAX_TITLE:
@@ -69,7 +75,7 @@ class ArticleDraft:
         return ArticleDraft(
             slug=slug,
             title=title,
-            body=self.body.replace("\r\n", "\n"),
+            body=_LINE_BREAKS.sub("\n", self.body),
             category=category,
             tags=tags,
             aliases=aliases,
@@ -126,8 +132,20 @@ class ArticleData:
 
 
 def _clean_word(text: str) -> str:
-    return _CONTROL.sub("", str(text)).strip().lower()[:60]
+    # Cut before stripping, so cleaning a cleaned tag changes nothing (stable hashes).
+    return _CONTROL.sub("", str(text)).lower()[:60].strip()
 
 
 def _clean_phrase(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", str(text)).split())[:200]
+    return " ".join(_CONTROL.sub(" ", str(text)).split())[:200].strip()
+
+
+def _require_encodable(slug: str, name: str, value: str) -> None:
+    """Lone surrogates (from broken escapes) cannot be stored; say so instead of crashing."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(
+            f"The {name} of {slug[:60]!r} contains characters that are not valid text "
+            "(a broken escape sequence?); fix them and save again."
+        ) from exc

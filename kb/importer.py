@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import json
 import os
 import posixpath
 import re
@@ -20,8 +19,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -30,6 +28,7 @@ from companion.users import User
 from kb import store
 from kb.article import MAX_BODY_BYTES, ArticleDraft, slugify
 from kb.frontmatter import parse_document
+from kb.import_report import BrokenLink, FileOutcome, FileResult, ImportReport
 from kb.links import article_url, code_regions, is_external, rewrite_links, split_fragment
 from kb.playbook import Playbook
 
@@ -38,108 +37,6 @@ MAX_ZIP_BYTES = 200 * 1024 * 1024
 DEFAULT_CATEGORY = "general"
 _MB = 1024 * 1024
 _HEADING = re.compile(r"^ {0,3}#[ \t]+(?P<title>[^\n]*?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-class FileOutcome(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """What happened to one file; ``path`` is relative to the imported folder or zip."""
-
-    path: str
-    outcome: FileOutcome
-    slug: str | None = None
-    reason: str = ""
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BrokenLink:
-    """A link to a ``.md`` file that is not in the playbook; it is left as written."""
-
-    path: str
-    target: str
-    reason: str
-
-
-@dataclass
-class ImportReport:
-    source: str
-    files: list[FileResult] = field(default_factory=list)
-    broken_links: list[BrokenLink] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)  # non-Markdown files, skipped quietly
-
-    def count(self, outcome: FileOutcome) -> int:
-        return sum(1 for result in self.files if result.outcome is outcome)
-
-    @property
-    def created(self) -> int:
-        return self.count(FileOutcome.CREATED)
-
-    @property
-    def updated(self) -> int:
-        return self.count(FileOutcome.UPDATED)
-
-    @property
-    def unchanged(self) -> int:
-        return self.count(FileOutcome.UNCHANGED)
-
-    @property
-    def failed(self) -> int:
-        return self.count(FileOutcome.FAILED)
-
-    @property
-    def ok(self) -> bool:
-        """True when every file went in and every link resolved; the CLI's exit status."""
-        return self.failed == 0 and not self.broken_links
-
-    def summary(self) -> str:
-        links = len(self.broken_links)
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.failed} failed; {links} broken link{'' if links == 1 else 's'}"
-        )
-
-    def lines(self) -> list[str]:
-        """One line per file and per broken link, then the summary; for a terminal."""
-        width = max(len(outcome.value) for outcome in FileOutcome) + 2
-        out: list[str] = []
-        if not self.files:
-            out.append(f"No .md files found in {_printable(self.source)}.")
-        for result in self.files:
-            line = f"{result.outcome.value:<{width}}{_printable(result.path)}"
-            out.append(f"{line}: {result.reason}" if result.reason else line)
-            out.extend(f"{'':<{width}}note: {note}" for note in result.notes)
-        for link in self.broken_links:
-            out.append(
-                f"{'broken':<{width}}{_printable(link.path)}: link to "
-                f"{_printable(link.target)} ({link.reason})"
-            )
-        out.append(self.summary())
-        return out
-
-    def format(self) -> str:
-        return "\n".join(self.lines())
-
-    def as_dict(self) -> dict[str, object]:
-        """Plain JSON-ready data, for ``--json`` output and the UI."""
-        return {
-            "source": self.source,
-            "counts": {outcome.value: self.count(outcome) for outcome in FileOutcome}
-            | {"broken_links": len(self.broken_links)},
-            "files": [{**asdict(r), "outcome": r.outcome.value} for r in self.files],
-            "broken_links": [asdict(link) for link in self.broken_links],
-            "ignored": list(self.ignored),
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2)
 
 
 def import_playbook(source: Path, playbook: Playbook, user: User) -> ImportReport:
@@ -541,7 +438,3 @@ def _too_large(size: int) -> str:
 def _display_name(name: str) -> str:
     """File names that are not valid UTF-8 are shown with escapes rather than crashing output."""
     return name.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _printable(text: str) -> str:
-    return _UNPRINTABLE.sub("?", text)

@@ -20,7 +20,8 @@ from companion.paths import index_dir, resolve_data_dir, resolve_db_url
 from companion.schema import CORE
 from companion.users import User, local_user
 from kb import store
-from kb.importer import ImportReport, import_playbook
+from kb.import_report import ImportReport
+from kb.importer import import_playbook
 from kb.playbook import Playbook
 from kb.schema import PLAYBOOK
 from kb.search.index import Progress, SearchIndex

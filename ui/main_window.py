@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.index_ready = False
         self.index_label.setText("Checking the search index…")
         worker.prepare_index()
+        self.playbook.refresh()  # queued behind the index check, so it sees a fresh index
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)

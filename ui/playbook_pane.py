@@ -130,7 +130,6 @@ class PlaybookPane(QWidget):
         worker.resultsReady.connect(self._on_results)
         worker.searchFailed.connect(self._on_search_failed)
         self._update_navigation()
-        self._on_text_changed("")
 
     # -- actions -------------------------------------------------------------------
 
@@ -148,11 +147,8 @@ class PlaybookPane(QWidget):
     # -- search --------------------------------------------------------------------
 
     def _on_text_changed(self, text: str) -> None:
+        """Every change is a request; an empty box asks for the whole playbook to browse."""
         self._latest_request += 1
-        if not text.strip():
-            self.results_model.set_hits([])
-            self.status_label.setText("Type a few words of what the caller said.")
-            return
         self._worker.request(self._latest_request, text)
 
     @Slot(int, object)
@@ -160,9 +156,12 @@ class PlaybookPane(QWidget):
         if request_id != self._latest_request:
             return  # an older query; the agent has typed on since
         self.results_model.set_hits(results.hits)
-        if results.hits:
+        count = "1 article" if results.total == 1 else f"{results.total} articles"
+        if not results.text.strip():
+            self.results_view.clearSelection()
+            self.status_label.setText(f"All {count}. Type what the caller said to search.")
+        elif results.hits:
             self.results_view.setCurrentIndex(self.results_model.index(0, 0))
-            count = "1 article" if results.total == 1 else f"{results.total} articles"
             widened = " (including similar spellings)" if results.widened else ""
             self.status_label.setText(f"{count}{widened}")
         else:

@@ -69,9 +69,12 @@ class SearchWorker(QObject):
         if pending is None:
             return
         request_id, text, include_drafts = pending
+        index = self._workspace.index
         try:
-            results: SearchResults = self._workspace.index.search(
-                text, limit=30, include_drafts=include_drafts
+            results: SearchResults = (
+                index.search(text, limit=30, include_drafts=include_drafts)
+                if text.strip()
+                else index.browse(include_drafts=include_drafts)
             )
         except Exception as exc:  # noqa: BLE001 - a broken index must not end the session
             self.searchFailed.emit(request_id, f"Search is unavailable: {exc}")

@@ -27,7 +27,7 @@ from kb.search.snippets import Snippet, make_snippet
 from kb.search.text import PLAIN, STEMMED, codes_in, markdown_to_text, normalise
 
 # Bump when the schema or analyzers change, so old indexes are rebuilt rather than misread.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 REVISIONS_FILE = "revisions.json"
 FEW_RESULTS = 3
 WRITER_TIMEOUT_S = 10.0
@@ -189,6 +189,28 @@ class SearchIndex:
                 widened,
             )
 
+    def browse(self, limit: int = 500, include_drafts: bool = False) -> SearchResults:
+        """Every article, by category then title: what an empty search box shows."""
+        with self._lock:
+            searcher = self._current_searcher()
+            criteria = {} if include_drafts else {"status": Status.PUBLISHED.value}
+            documents = sorted(
+                searcher.documents(**criteria),
+                key=lambda d: (d["category_name"], d["title"].casefold()),
+            )
+        hits = tuple(
+            SearchHit(
+                slug=d["slug"],
+                title=d["title"],
+                category=d["category_name"],
+                score=0.0,
+                snippet=make_snippet(d["plain"], ()),
+                status=Status(d["status"]),
+            )
+            for d in documents[:limit]
+        )
+        return SearchResults("", hits, len(documents), False)
+
     def _run(
         self,
         searcher: Searcher,
@@ -244,7 +266,7 @@ class SearchIndex:
 
 
 def _document(article: ArticleData) -> dict[str, str]:
-    plain = markdown_to_text(article.body)
+    plain = markdown_to_text(_without_title_heading(article.body, article.title))
     title = normalise(article.title)
     aliases = normalise("\n".join(article.aliases))
     tags = normalise(" ".join(article.tags))
@@ -263,6 +285,14 @@ def _document(article: ArticleData) -> dict[str, str]:
         "status": str(article.status),
         "plain": plain,
     }
+
+
+def _without_title_heading(body: str, title: str) -> str:
+    """Drop a leading ``# Title`` that repeats the title, so snippets start with content."""
+    first, _, rest = body.lstrip().partition("\n")
+    if first.startswith("# ") and " ".join(first[2:].split()) == title:
+        return rest
+    return body
 
 
 def _write_revisions(directory: Path, revisions: dict[str, int]) -> None:

@@ -1,29 +1,59 @@
 """Call-record fixtures: a migrated database on SQLite, and on PostgreSQL when one is reachable.
 
-Every test that takes ``records`` runs once per backend. The PostgreSQL run uses
-``COMPANION_TEST_PG_URL`` (a database whose name contains "test": it is wiped before
-every test), or a local server at the default URL below; when neither answers, the
-PostgreSQL run is skipped and the reason says how to enable it.
+Every test that takes ``records`` runs once per backend, with no change to the code
+under test. The PostgreSQL runs use ``COMPANION_TEST_PG_URL`` (a database whose name
+contains "test": it is wiped before every test), or a local server at the default
+URL below. When neither answers they are not generated, and
+``test_postgres.py`` reports the one skip with the reason and how to enable them.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import peewee
 import pytest
 
 from companion import db as dbmod
+from companion.audit import AuditEvent
+from companion.calls import Call, CallLink
+from companion.customer_links import CustomerLink
+from companion.customer_models import (
+    Customer,
+    CustomerEmail,
+    CustomerNameKey,
+    CustomerPhone,
+    CustomerReference,
+)
+from companion.customers import CustomerDetails, CustomerView, create_customer
+from companion.entries import Entry
 from companion.migrations import migrate
+from companion.promises import Promise, PromiseEvent
 from companion.schema import CORE
 from companion.users import Role, User, create_user, local_user
 
 PG_URL_ENV = "COMPANION_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql://postgres@localhost:5432/companion_test"
+RECORD_TABLES = (
+    AuditEvent,
+    Customer,
+    CustomerPhone,
+    CustomerEmail,
+    CustomerReference,
+    CustomerNameKey,
+    CustomerLink,
+    Call,
+    CallLink,
+    Entry,
+    Promise,
+    PromiseEvent,
+)
 
 
 @dataclass
@@ -37,29 +67,48 @@ class Records:
     def agent(self, name: str) -> User:
         return create_user(name, Role.AGENT)
 
+    def customer(self, name: str, **details: Any) -> CustomerView:
+        return create_customer(self.user, CustomerDetails.validate(name, **details)).customer
 
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    url = os.environ.get(PG_URL_ENV) or DEFAULT_PG_URL
-    reason = _postgres_unavailable(url)
-    if reason:
-        pytest.skip(reason)
-    return url
+    def count_customers(self) -> int:
+        return self.count(Customer)
+
+    def count(self, model: type[peewee.Model]) -> int:
+        return int(model.select().count())
+
+    def snapshot(self) -> dict[str, int]:
+        """Row counts of every call-record table, to show a refused operation changed nothing."""
+        return {model.__name__: self.count(model) for model in RECORD_TABLES}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that takes ``records`` on each backend available here."""
+    if "records" in metafunc.fixturenames:
+        backends = ["sqlite"] if postgres_unavailable() else ["sqlite", "postgresql"]
+        metafunc.parametrize("records", backends, indirect=True)
+
+
+@pytest.fixture
 def records(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Records]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{data_dir / 'records.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
+    backend = getattr(request, "param", "sqlite")
+    url = f"sqlite:///{data_dir / 'records.db'}" if backend == "sqlite" else postgres_url()
     database = dbmod.connect(url)
-    if request.param == "postgresql":
+    if backend == "postgresql":
         database.execute_sql("DROP SCHEMA public CASCADE")
         database.execute_sql("CREATE SCHEMA public")
     migrate(database, [CORE], url)
     yield Records(url, database, local_user())
     database.close()
+
+
+def postgres_url() -> str:
+    return os.environ.get(PG_URL_ENV) or DEFAULT_PG_URL
+
+
+@functools.cache
+def postgres_unavailable() -> str | None:
+    """Why the PostgreSQL runs cannot happen here, or None when they can (probed once)."""
+    return _postgres_unavailable(postgres_url())
 
 
 def _postgres_unavailable(url: str) -> str | None:

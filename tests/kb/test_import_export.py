@@ -17,7 +17,8 @@ from companion.errors import InvalidInput
 from kb import importer, store
 from kb.article import ArticleData, ArticleDraft, Status
 from kb.exporter import MANIFEST, export_playbook
-from kb.importer import FileOutcome, ImportReport, import_playbook
+from kb.import_report import FileOutcome, ImportReport
+from kb.importer import import_playbook
 from kb.workspace import Workspace, open_workspace
 
 GREETING = """\

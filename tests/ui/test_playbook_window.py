@@ -161,3 +161,14 @@ def test_window_layout_is_remembered(qtbot: QtBot, workspace: Workspace, data_di
     assert (second.width(), second.height()) == (760, 540)
     assert second.playbook.splitter.sizes() == sizes
     second.close()
+
+
+def test_an_empty_search_box_lists_the_whole_playbook(qtbot: QtBot, window: MainWindow) -> None:
+    pane = window.playbook
+    pane.focus_search()
+    search(qtbot, window, "escalation")
+    with qtbot.waitSignal(pane.resultsShown, timeout=10_000):
+        qtbot.keyClick(pane.search_box, Qt.Key.Key_Escape)
+    slugs = {pane.results_model.hit(row).slug for row in range(pane.results_model.rowCount())}
+    assert {"greeting", "escalation", "recording"} <= slugs
+    assert pane.status_label.text().startswith("All ")
