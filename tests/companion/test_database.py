@@ -84,3 +84,14 @@ def test_a_file_that_is_not_a_database_is_refused(data_dir: Path) -> None:
     (data_dir / "companion.db").write_bytes(b"this is a text file, not sqlite" * 100)
     with pytest.raises(DatabaseUnavailable, match="not a Companion database"):
         open_workspace(data_dir)
+
+
+def test_read_only_and_lock_errors_are_explained_with_the_file_name() -> None:
+    # Root (as in CI) can write read-only files, so the mapping itself is checked here.
+    from companion.db import explain_operational_error
+
+    url = "sqlite:///site/companion.db"
+    readonly = explain_operational_error(url, Exception("attempt to write a readonly database"))
+    locked = explain_operational_error(url, Exception("database is locked"))
+    assert "site/companion.db is read-only" in readonly
+    assert "locked by another program" in locked and "site/companion.db" in locked
