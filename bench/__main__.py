@@ -1,84 +1,150 @@
-"""Whole-process timings an agent feels: a CLI search, and app start to first window.
+"""``python -m bench``: Companion's search beside SQLite FTS5, plus whole-process timings.
 
-Each is run several times in fresh processes against a prepared data dir (warm: the
-database exists and the index is built), and the median and worst are printed.
+One run generates the corpus, builds both engines at each size, replays the same query
+mix, times one-article edits until they are visible, and times ``playbook search`` and
+app start to first window in fresh processes. Output is Markdown, ready for the README.
+``--quick`` is the smoke test run by ``make test``: a tiny corpus, no process timings.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
+import math
 import sys
-import tempfile
 import time
-from pathlib import Path
+from collections.abc import Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench import process
+from bench.corpus import generate
+from bench.queries import FULL_MIX, QUICK_MIX, Kind
+from bench.search_bench import EngineRun, percentile, run_all
 
-FIRST_WINDOW = """
-import sys, time
-start = time.perf_counter()
-from PySide6.QtCore import QTimer
-from ui.app import create_application
-from kb.workspace import open_workspace
-from ui.main_window import MainWindow
-app = create_application()
-workspace = open_workspace(sys.argv[1])
-window = MainWindow(workspace)
-window.show()
-QTimer.singleShot(0, app.quit)
-app.exec()
-print(f"{(time.perf_counter() - start) * 1000:.1f}")
-window.close()
-workspace.close()
-"""
+SIZES = (1_000, 10_000)
+QUICK_SIZES = (200,)
+PERCENTILES = (50, 95, 99)
+# Targets from the issue: (articles, percentile) -> ms.
+LATENCY_TARGETS = {(10_000, 95): 25.0, (10_000, 99): 60.0, (1_000, 95): 8.0}
+BUILD_TARGET_S = {10_000: 10.0}
+UPDATE_TARGET_MS = 100.0
+FIRST_WINDOW_TARGET_MS = 800.0
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
-    return (time.perf_counter() - start) * 1000
+def _ms(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
 
 
-def report(label: str, samples: list[float], target: float) -> None:
-    median = statistics.median(samples)
-    verdict = "ok" if median <= target else "over target"
-    print(
-        f"{label:<38} median {median:7.1f} ms  worst {max(samples):7.1f} ms  "
-        f"(target {target:.0f} ms: {verdict})"
-    )
+def _found(run: EngineRun, kind: Kind) -> str:
+    stats = run.kinds[kind]
+    return f"{stats.targets_found}/{stats.targets}" if stats.targets else "–"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    with tempfile.TemporaryDirectory() as tmp:
-        data = str(Path(tmp) / "data")
-        prepare = [sys.executable, "main.py", "--data-dir", data, "playbook", "reindex"]
-        subprocess.run(prepare, cwd=ROOT, env=env, check=True, capture_output=True)
-        search = [
-            sys.executable,
-            "main.py",
-            "--data-dir",
-            data,
-            "playbook",
-            "search",
-            "caller is swearing",
-            "--json",
+def search_table(runs: Sequence[EngineRun]) -> list[str]:
+    sizes = sorted({r.articles for r in runs})
+    lines: list[str] = []
+    for size in sizes:
+        group = [r for r in runs if r.articles == size]
+        queries = len(group[0].latencies_ms)
+        lines += [
+            f"**{size:,} articles** — {queries} queries, top {10} with snippets",
+            "",
+            "| Engine | Index build | p50 | p95 | p99 | Edit visible (median / max) "
+            "| Found: plain · typing · typo |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
-        timed(search, env)
-        report(
-            "playbook search (whole process)", [timed(search, env) for _ in range(args.runs)], 300
-        )
-        window = [sys.executable, "-c", FIRST_WINDOW, data]
-        timed(window, env)
-        report(
-            "app start to first window (warm)", [timed(window, env) for _ in range(args.runs)], 1000
-        )
+        for run in group:
+            cells = [
+                run.engine,
+                f"{run.build_s:.1f} s",
+                *(_ms(run.percentile(p)) for p in PERCENTILES),
+                f"{_ms(percentile(run.updates_ms, 50))} / {_ms(max(run.updates_ms))}",
+                " · ".join(_found(run, k) for k in (Kind.PLAIN, Kind.TYPING, Kind.TYPO)),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        if len(group) == 2:
+            ours, base = group
+            ratios = [ours.percentile(p) / base.percentile(p) for p in PERCENTILES]
+            lines.append(
+                f"| {ours.engine} / {base.engine} | {ours.build_s / base.build_s:.1f}× | "
+                + " | ".join(f"{r:.1f}×" for r in ratios)
+                + " | | |"
+            )
+        lines.append("")
+    return lines
+
+
+def verdicts(runs: Sequence[EngineRun], timings: process.ProcessTimings | None) -> list[str]:
+    """One line per target from the issue, so a regression is visible at a glance."""
+    lines = []
+    ours = {r.articles: r for r in runs if r.engine == "Companion"}
+    base = {r.articles: r for r in runs if r.engine != "Companion"}
+    for (size, p), target in LATENCY_TARGETS.items():
+        if size in ours:
+            lines.append(_verdict(f"{size:,} articles p{p}", ours[size].percentile(p), target))
+    if 10_000 in ours and 10_000 in base:
+        ratio = ours[10_000].percentile(95) / base[10_000].percentile(95)
+        lines.append(_verdict("10,000 articles p95 ratio to FTS5", ratio, 3.0, unit="×"))
+    for size, target in BUILD_TARGET_S.items():
+        if size in ours:
+            lines.append(
+                _verdict(f"{size:,} articles index build", ours[size].build_s, target, "s")
+            )
+    for size, run in sorted(ours.items()):
+        worst = max(run.updates_ms)
+        lines.append(_verdict(f"{size:,} articles edit visible (max)", worst, UPDATE_TARGET_MS))
+    if timings is not None:
+        window = process.median(timings.first_window_ms)
+        lines.append(_verdict("app start to first window (median)", window, FIRST_WINDOW_TARGET_MS))
+    return lines
+
+
+def _verdict(label: str, value: float, target: float, unit: str = "ms") -> str:
+    mark = "met" if value <= target else "NOT met"
+    return f"- {label}: {value:.1f} {unit} (target ≤ {target:g} {unit}) — {mark}"
+
+
+def process_table(timings: process.ProcessTimings) -> list[str]:
+    rows = (
+        ("`playbook search` (whole process)", timings.cli_search_ms),
+        ("App start to first window (offscreen)", timings.first_window_ms),
+    )
+    lines = [
+        f"**Whole process, {timings.articles:,} articles**, warm, "
+        f"{len(timings.cli_search_ms)} fresh processes each",
+        "",
+        "| | Median | Worst |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [f"| {label} | {_ms(process.median(s))} | {_ms(max(s))} |" for label, s in rows]
+    return [*lines, ""]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run, no timings to trust")
+    parser.add_argument("--sizes", type=int, nargs="+", help="corpus sizes (default 1000 10000)")
+    parser.add_argument("--runs", type=int, default=7, help="fresh processes per timing")
+    parser.add_argument("--no-process", action="store_true", help="skip whole-process timings")
+    args = parser.parse_args(argv)
+    sizes = tuple(args.sizes or (QUICK_SIZES if args.quick else SIZES))
+    started = time.perf_counter()
+    corpus = generate(max(sizes))
+    runs = run_all(
+        corpus,
+        sizes,
+        QUICK_MIX if args.quick else FULL_MIX,
+        updates=3 if args.quick else 20,
+        verbose=not args.quick,
+    )
+    timings = None
+    if not (args.quick or args.no_process):
+        print("  … whole-process timings at 1,000 articles", file=sys.stderr, flush=True)
+        timings = process.measure(corpus[:1_000], args.runs)
+    lines = search_table(runs)
+    if timings is not None:
+        lines += process_table(timings)
+    lines += ["Targets:", "", *verdicts(runs, timings), ""]
+    lines.append(f"_Whole benchmark: {time.perf_counter() - started:.0f} s._")
+    print("\n".join(lines))
     return 0
 
 

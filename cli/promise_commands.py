@@ -9,7 +9,7 @@ from typing import Any
 
 from cli.output import print_json
 from cli.workspace_session import workspace_session
-from companion.promises import DuePromises, PromiseView, promises_due
+from companion.promises import DUE_LIST_LIMIT, DuePromises, PromiseView, promises_due
 from companion.users import get_user
 
 
@@ -33,6 +33,12 @@ def register(commands: Any) -> None:
         type=_parse_date,
         help="count from this date instead of today's local date",
     )
+    due.add_argument(
+        "--limit",
+        type=int,
+        default=DUE_LIST_LIMIT,
+        help=f"most promises listed per section, most overdue first (default {DUE_LIST_LIMIT})",
+    )
     due.add_argument("--json", action="store_true", help="print as JSON")
     due.set_defaults(handler=cmd_due)
 
@@ -40,7 +46,7 @@ def register(commands: Any) -> None:
 def cmd_due(args: argparse.Namespace) -> int:
     with workspace_session(args) as workspace:
         owner = get_user(args.owner) if args.owner else None
-        report = promises_due(workspace.user, owner=owner, today=args.today)
+        report = promises_due(workspace.user, owner=owner, today=args.today, limit=args.limit)
     if args.json:
         print_json(report)
         return 0
@@ -50,17 +56,19 @@ def cmd_due(args: argparse.Namespace) -> int:
 
 def _print_report(report: DuePromises) -> None:
     sections = (
-        ("Overdue", report.overdue),
-        ("Due today", report.due_today),
-        ("Due later this week", report.due_this_week),
+        ("Overdue", report.overdue, report.overdue_total),
+        ("Due today", report.due_today, report.due_today_total),
+        ("Due later this week", report.due_this_week, report.due_this_week_total),
     )
-    if not any(items for _, items in sections):
+    if not any(total for _, _, total in sections):
         print("Nothing is overdue or due this week.", file=sys.stderr)
         return
-    for title, items in sections:
-        print(f"{title} ({len(items)}):")
+    for title, items, total in sections:
+        print(f"{title} ({total}):")
         for promise in items:
             print(_line(promise, report.today))
+        if total > len(items):
+            print(f"  ... and {total - len(items)} more; raise --limit to list them.")
         print()
 
 

@@ -152,7 +152,7 @@ def to_markdown(record: CallRecord, exported_by: str, exported_at: datetime) -> 
     for name, label in CHECKLIST_LABELS.items():
         lines.append(f"- {label}: {_inline(getattr(call.checklist, name)) or '(not asked)'}")
     lines += ["", "## What was said, promised and done", ""]
-    lines += ["Entries are never changed; a correction is an amendment below the original.", ""]
+    lines += ['Entries are never changed: a correction is a later entry marked "corrects #N".', ""]
     if not record.entries:
         lines += ["(no entries)", ""]
     for entry in record.entries:

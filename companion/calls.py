@@ -282,3 +282,13 @@ def _clean_fields(values: dict[str, Any]) -> dict[str, str]:
 
 def _label(name: str) -> str:
     return CHECKLIST_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def open_call_ids(user: User) -> list[str]:
+    """Calls this agent started and has not closed, newest first: held or interrupted calls."""
+    query = (
+        Call.select(Call.id)
+        .where(Call.agent == user.id, Call.outcome.is_null())
+        .order_by(Call.started_at.desc(), Call.id.desc())
+    )
+    return [row.id for row in query]

@@ -18,6 +18,8 @@ import peewee
 from companion.db import BaseModel, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.phones import format_phone
+from companion.rows import tuples
+from companion.settings import phone_region
 from companion.text import fold, search_key
 from companion.users import User
 
@@ -33,8 +35,10 @@ class Customer(BaseModel):
     display_name = peewee.CharField(max_length=255)
     is_organisation = peewee.BooleanField(default=False)
     notes = peewee.TextField(default="")
+    # Not indexed: nearly every row is NULL, and an index tempts SQLite into scanning
+    # it for "merged_into IS NULL" instead of using the selective phone or name index.
     merged_into = peewee.ForeignKeyField(
-        "self", null=True, backref="merged_from", on_delete="RESTRICT"
+        "self", null=True, backref="merged_from", on_delete="RESTRICT", index=False
     )
     merged_into_id: str | None
     created_by = peewee.ForeignKeyField(User, on_delete="RESTRICT")
@@ -166,19 +170,23 @@ def summaries(customer_ids: Iterable[str]) -> dict[str, CustomerSummary]:
         return {}
     phones: dict[str, list[str]] = defaultdict(list)
     phone_rows = (
-        CustomerPhone.select()
+        CustomerPhone.select(CustomerPhone.customer, CustomerPhone.e164, CustomerPhone.extension)
         .where(CustomerPhone.customer.in_(ids))
         .order_by(CustomerPhone.position)
     )
-    for phone in phone_rows:
-        phones[phone.customer_id].append(format_phone(phone.e164, phone.extension))
+    region = phone_region()
+    for customer_id, e164, extension in tuples(phone_rows):
+        phones[customer_id].append(format_phone(e164, extension, region))
+    rows = Customer.select(
+        Customer.id, Customer.display_name, Customer.is_organisation, Customer.merged_into
+    ).where(Customer.id.in_(ids))
     return {
-        row.id: CustomerSummary(
-            id=row.id,
-            display_name=row.display_name,
-            is_organisation=row.is_organisation,
-            phones=tuple(phones[row.id]),
-            merged_into=row.merged_into_id,
+        customer_id: CustomerSummary(
+            id=customer_id,
+            display_name=name,
+            is_organisation=bool(is_organisation),
+            phones=tuple(phones[customer_id]),
+            merged_into=merged_into,
         )
-        for row in Customer.select().where(Customer.id.in_(ids))
+        for customer_id, name, is_organisation, merged_into in tuples(rows)
     }

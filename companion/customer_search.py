@@ -8,11 +8,12 @@ finds John Smith. Merged customers never appear: their numbers moved to the surv
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from enum import IntEnum
 
 import peewee
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from companion.customer_models import (
     Customer,
@@ -27,7 +28,7 @@ from companion.customer_models import (
 )
 from companion.errors import InvalidInput
 from companion.phones import phone_query
-from companion.rows import tuples
+from companion.rows import text_rows, tuples
 from companion.text import clean_text, fold, prefix_match
 from companion.users import User
 
@@ -111,12 +112,26 @@ def similar_names(
         )
         .limit(FUZZY_CANDIDATES)
     )
-    scored: dict[str, tuple[str, float]] = {}
-    for customer_id, display_name in tuples(query):
-        if customer_id not in scored:
-            scored[customer_id] = (display_name, _similarity(folded, fold(display_name)))
-    best = sorted(scored.items(), key=lambda item: (-item[1][1], fold(item[1][0]), item[0]))
-    return [(cid, name, score) for cid, (name, score) in best[:limit] if score >= cutoff]
+    ids_by_name: dict[str, list[str]] = defaultdict(list)
+    for customer_id, display_name in text_rows(query):
+        ids_by_name[display_name].append(customer_id)
+    names = list(ids_by_name)
+    alike = process.extract(
+        folded, [_comparable(n) for n in names], scorer=fuzz.WRatio, score_cutoff=cutoff, limit=None
+    )
+    best = sorted(
+        ((cid, names[i], float(score)) for _, score, i in alike for cid in ids_by_name[names[i]]),
+        key=lambda item: (-item[2], fold(item[1]), item[0]),
+    )
+    matches: dict[str, tuple[str, str, float]] = {}
+    for cid, found, score in best:
+        matches.setdefault(cid, (cid, found, score))
+    return list(matches.values())[:limit]
+
+
+def _comparable(name: str) -> str:
+    """:func:`fold`, with a fast path for plain ASCII names, the bulk of most lists."""
+    return name.lower() if name.isascii() else fold(name)
 
 
 def _similarity(query: str, name: str) -> float:

@@ -11,6 +11,7 @@ when they are assigned: test, fictional and newly issued numbers still need reco
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -70,7 +71,12 @@ def normalise_phone(text: str, region: str | None = None) -> Phone:
 
 def format_phone(e164: str, extension: str = "", region: str | None = None) -> str:
     """National format for numbers sharing the home country code, international for the rest."""
-    region = region or phone_region()
+    return _format(e164, extension, region or phone_region())
+
+
+@functools.lru_cache(maxsize=8192)
+def _format(e164: str, extension: str, region: str) -> str:
+    """Cached: lists show the same callers again and again, and parsing is the slow part."""
     number = phonenumbers.parse(e164, None)
     if extension:
         number.extension = extension

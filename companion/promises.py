@@ -23,6 +23,7 @@ from companion.customer_models import Customer, CustomerSummary, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.entries import Entry, EntryKind, EntryView, append_entry, clean_entry_text
 from companion.errors import InvalidInput, NotFound
+from companion.rows import tuples
 from companion.text import FIELD_MAX, clean_text
 from companion.users import User, UserRef, user_ref
 
@@ -35,6 +36,7 @@ class PromiseState(StrEnum):
 
 
 OUTSTANDING = (PromiseState.OPEN.value, PromiseState.RESCHEDULED.value)
+DUE_LIST_LIMIT = 100
 
 
 class Promise(BaseModel):
@@ -116,10 +118,15 @@ class PromiseResult:
 
 @dataclass(frozen=True)
 class DuePromises:
+    """Each list holds the most urgent promises, up to the limit asked for; totals count all."""
+
     today: date
     overdue: tuple[PromiseView, ...]
     due_today: tuple[PromiseView, ...]
     due_this_week: tuple[PromiseView, ...]
+    overdue_total: int
+    due_today_total: int
+    due_this_week_total: int
 
 
 def record_promise(
@@ -207,24 +214,36 @@ def promise_history(promise_id: str) -> list[PromiseEventView]:
 
 
 def promises_due(
-    user: User, *, owner: User | None = None, today: date | None = None
+    user: User,
+    *,
+    owner: User | None = None,
+    today: date | None = None,
+    limit: int = DUE_LIST_LIMIT,
 ) -> DuePromises:
     """Outstanding promises that are overdue, due today, or due later this week (to Sunday).
 
-    With ``owner`` only that person's promises; without, the whole team's.
+    With ``owner`` only that person's promises; without, the whole team's. Each list
+    stops at ``limit`` (most overdue first), because nobody works through a thousand
+    rows at once; the totals say how many there are.
     """
+    if limit < 1:
+        raise InvalidInput("Ask for at least one promise per list.")
     day = today or local_today()
     week_end = day + timedelta(days=6 - day.weekday())
-    condition = Promise.state.in_(OUTSTANDING) & (Promise.due_on <= week_end)
+    owed = Promise.state.in_(OUTSTANDING)
     if owner is not None:
-        condition &= Promise.owner == owner.id
-    views = promise_views(condition)
-    return DuePromises(
-        today=day,
-        overdue=tuple(v for v in views if v.due_on < day),
-        due_today=tuple(v for v in views if v.due_on == day),
-        due_this_week=tuple(v for v in views if v.due_on > day),
-    )
+        owed &= Promise.owner == owner.id
+    sections = []
+    for window in (
+        Promise.due_on < day,
+        Promise.due_on == day,
+        (Promise.due_on > day) & (Promise.due_on <= week_end),
+    ):
+        views = tuple(promise_views(owed & window, limit=limit))
+        total = Promise.select().where(owed & window).count() if len(views) == limit else len(views)
+        sections.append((views, total))
+    (overdue, overdue_total), (due_today, today_total), (this_week, week_total) = sections
+    return DuePromises(day, overdue, due_today, this_week, overdue_total, today_total, week_total)
 
 
 def outstanding_for(customer_ids: Iterable[str]) -> list[PromiseView]:
@@ -239,30 +258,57 @@ def promises_of_call(call_id: str) -> list[PromiseView]:
     return promise_views(Entry.call == call_id)
 
 
-def promise_views(condition: peewee.Expression) -> list[PromiseView]:
+def promise_views(condition: peewee.Expression, limit: int | None = None) -> list[PromiseView]:
     """Promises matching ``condition``, soonest due first, with text, owner and customer."""
-    rows = list(
-        Promise.select(Promise, Entry, User)
+    query = (
+        Promise.select(
+            Promise.id,
+            Promise.entry,
+            Entry.call,
+            Entry.text,
+            Entry.at,
+            Promise.customer,
+            User.id,
+            User.display_name,
+            User.role,
+            Promise.due_on,
+            Promise.state,
+        )
         .join(Entry, on=(Promise.entry == Entry.id))
         .switch(Promise)
         .join(User, on=(Promise.owner == User.id))
         .where(condition)
         .order_by(Promise.due_on, Entry.at, Promise.id)
+        .limit(limit)
     )
-    customers = summaries(row.customer_id for row in rows)
+    rows = list(tuples(query))
+    customers = summaries(row[5] for row in rows)
+    owners: dict[str, UserRef] = {}
     return [
         PromiseView(
-            id=row.id,
-            entry_id=row.entry_id,
-            call_id=row.entry.call_id,
-            text=row.entry.text,
-            customer=customers[row.customer_id],
-            owner=user_ref(row.owner),
-            due_on=row.due_on,
-            state=PromiseState(row.state),
-            made_at=row.entry.at,
+            id=promise_id,
+            entry_id=entry_id,
+            call_id=call_id,
+            text=text,
+            customer=customers[customer_id],
+            owner=owners.setdefault(owner_id, UserRef(owner_id, owner_name, owner_role)),
+            due_on=due_on,
+            state=PromiseState(state),
+            made_at=made_at,
         )
-        for row in rows
+        for (
+            promise_id,
+            entry_id,
+            call_id,
+            text,
+            made_at,
+            customer_id,
+            owner_id,
+            owner_name,
+            owner_role,
+            due_on,
+            state,
+        ) in rows
     ]
 
 

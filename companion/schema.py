@@ -10,6 +10,7 @@ from __future__ import annotations
 import peewee
 
 from companion.audit import AuditEvent
+from companion.call_articles import CallArticle
 from companion.calls import Call, CallLink
 from companion.customer_links import CustomerLink
 from companion.customer_models import (
@@ -19,6 +20,7 @@ from companion.customer_models import (
     CustomerPhone,
     CustomerReference,
 )
+from companion.drafts import Draft
 from companion.entries import Entry
 from companion.migrations import Component, Migration
 from companion.promises import Promise, PromiseEvent
@@ -48,10 +50,15 @@ def _create_call_records(db: peewee.Database) -> None:
     )
 
 
+def _create_call_pane_tables(db: peewee.Database) -> None:
+    db.create_tables([Draft, CallArticle])
+
+
 CORE = Component(
     "core",
     [
         Migration(1, "users", _create_users),
         Migration(2, "customers, links, calls, entries, promises and audit", _create_call_records),
+        Migration(3, "composer drafts and articles opened during calls", _create_call_pane_tables),
     ],
 )

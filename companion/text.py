@@ -85,7 +85,7 @@ def parse_choice(enum: type[E], value: E | str, what: str) -> E:
         return enum(str(value).strip().lower().replace("-", "_").replace(" ", "_"))
     except ValueError as exc:
         choices = ", ".join(item.value for item in enum)
-        raise InvalidInput(f"{value!r} is not a {what}; use one of: {choices}.") from exc
+        raise InvalidInput(f"{value!r} is not a valid {what}; use one of: {choices}.") from exc
 
 
 def fold(text: str) -> str:

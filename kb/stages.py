@@ -26,3 +26,14 @@ CALL_STAGES: tuple[Stage, ...] = (
     Stage("close", "Close", "disengaging", "Wrap up the call"),
     Stage("record", "Record", "recording", "Said, promised, done"),
 )
+
+
+# The call pane's stage bar walks a call in this order; each step opens its article.
+CALL_FLOW: tuple[Stage, ...] = (
+    Stage("greet", "Greet", "greeting", "Open the call warmly"),
+    Stage("goal", "Goal", "understand-the-goal", "The problem and the ideal resolution"),
+    Stage("information", "Information", "gather-information", "What you need to know"),
+    Stage("resolve", "Resolve / escalate", "escalation", "Fix it, or pass it on well"),
+    Stage("close", "Close", "disengaging", "Wrap up the call"),
+    Stage("record", "Record", "recording", "Said, promised, done"),
+)

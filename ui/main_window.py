@@ -1,21 +1,35 @@
-"""The main window: the playbook pane today, the call pane beside it as it arrives.
+"""The main window: the call pane beside the playbook.
 
-Window geometry and splitter positions are remembered in the data dir (not the
-user's global settings), so two data dirs on one desk never fight over a layout.
+The call is the agent's work and the playbook is its reference, so the call pane
+sits on the left and the playbook on the right, each with its own splitter. Window
+geometry and splitter positions are remembered in the data dir (not the user's
+global settings), so two data dirs on one desk never fight over a layout.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QSplitter
 
+from companion.call_articles import record_article_opened
+from companion.users import User
 from kb.workspace import Workspace
+from ui.call.call_pane import CallPane
+from ui.call.caller_lookup import CustomerLookupWorker
+from ui.call.session import CallSession
+from ui.call.suggestions import SuggestionWorker
+from ui.help_overlay import HelpOverlay
 from ui.playbook_pane import PlaybookPane
-from ui.search_worker import SearchThread
+from ui.search_worker import SearchWorker
+from ui.service_runner import ServiceRunner
+from ui.shortcuts import WINDOW
+from ui.worker_thread import WorkerThread
 
 SETTINGS_FILE = "window.ini"
-STATUS_TIMEOUT_MS = 6000
+STATUS_TIMEOUT_MS = 8000
 
 
 class MainWindow(QMainWindow):
@@ -27,12 +41,31 @@ class MainWindow(QMainWindow):
         self.settings = QSettings(
             str(workspace.data_dir / SETTINGS_FILE), QSettings.Format.IniFormat
         )
-
-        self.search_thread = SearchThread(workspace)
+        self.runner = ServiceRunner(workspace.db_url, self)
+        self.search_thread = WorkerThread(SearchWorker(workspace), "search")
+        self.lookup_thread = WorkerThread(CustomerLookupWorker(workspace.user), "lookup")
+        self.suggestion_thread = WorkerThread(SuggestionWorker(workspace), "suggestions")
         worker = self.search_thread.worker
+
         self.playbook = PlaybookPane(worker)
-        self.setCentralWidget(self.playbook)
         self.playbook.message.connect(self.show_message)
+        self.session = CallSession(workspace.user, self.runner, self)
+        self.call_pane = CallPane(
+            self.session,
+            self.lookup_thread.worker,
+            self.suggestion_thread.worker,
+            list(User.select().order_by(User.display_name)),
+        )
+        self.call_pane.message.connect(self.show_message)
+        self.call_pane.articleRequested.connect(self.playbook.open_article)
+        self.playbook.viewer.articleOpened.connect(self._note_article_opened)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.call_pane)
+        self.splitter.addWidget(self.playbook)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -45,18 +78,90 @@ class MainWindow(QMainWindow):
         worker.indexReady.connect(self._on_index_ready)
         worker.indexFailed.connect(self._on_index_failed)
 
-        focus_search = QAction("Search the playbook", self)
-        focus_search.setShortcut(QKeySequence("Ctrl+K"))
-        focus_search.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        focus_search.triggered.connect(self.playbook.focus_search)
-        self.addAction(focus_search)
-
-        self.resize(1280, 800)
+        self._bind_shortcuts()
+        self.resize(1440, 900)
         self._restore_layout()
         self.index_ready = False
         self.index_label.setText("Checking the search index…")
         worker.prepare_index()
         self.playbook.refresh()  # queued behind the index check, so it sees a fresh index
+        self._resume_interrupted_call()
+
+    # -- shortcuts ---------------------------------------------------------------------
+
+    def _bind_shortcuts(self) -> None:
+        pane = self.call_pane
+        bindings: dict[str, Callable[[], None]] = {
+            "start_call": pane.focus_start,
+            "search": self.playbook.focus_search,
+            "hold": pane.hold_call,
+            "escalate": self.escalate,
+            "close_call": self.close_call,
+            "next_unknown": pane.goal.focus_next_unknown,
+            "suggestion": lambda: pane.suggestions.open(0),
+            "next_stage": pane.stage_bar.next,
+            "previous_stage": pane.stage_bar.previous,
+            "composer": lambda: pane.composer.edit.setFocus(),
+            "help": self.show_help,
+        }
+        for name, slot in bindings.items():
+            action = QAction(WINDOW[name].action, self)
+            action.setShortcut(QKeySequence(WINDOW[name].keys))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+        pane.escalate_button.clicked.connect(self.escalate)
+        pane.close_button.clicked.connect(self.close_call)
+
+    def show_help(self) -> None:
+        HelpOverlay(self).exec()
+
+    # -- call actions that open dialogs -----------------------------------------------
+
+    def escalate(self) -> None:
+        if not self.session.active:
+            self.show_message("There is no open call to escalate.")
+            return
+        from ui.call.escalate_dialog import EscalateDialog
+
+        dialog = EscalateDialog(self.session, self)
+        dialog.escalated.connect(lambda: setattr(self, "_escalated_call", self.session.call))
+        dialog.exec()
+
+    def close_call(self) -> None:
+        if not self.session.active or self.session.call is None:
+            self.show_message("There is no open call to close.")
+            return
+        from companion.calls import Outcome
+        from ui.call.close_dialog import CloseCallDialog
+
+        escalated = getattr(self, "_escalated_call", None)
+        preset = (
+            Outcome.ESCALATED
+            if escalated is not None and escalated.id == self.session.call.id
+            else None
+        )
+        self.call_pane.goal.flush()
+        CloseCallDialog(self.session, self, preset_outcome=preset).exec()
+
+    def _resume_interrupted_call(self) -> None:
+        """After a crash or a restart, bring back the call that was open, with its draft."""
+        held = self.session.held_calls()
+        if held:
+            self.call_pane.resume(held[0].id)
+            self.show_message(
+                f"Your call with {held[0].customer.display_name} was still open; it is back."
+            )
+
+    def _note_article_opened(self, slug: str) -> None:
+        call = self.session.call
+        if call is not None and not call.is_closed:
+            self.runner.submit(
+                record_article_opened, self.workspace.user, call.id, slug,
+                on_error=lambda msg: self.show_message(f"Could not note the article: {msg}"),
+            )  # fmt: skip
+
+    # -- status --------------------------------------------------------------------------
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
@@ -83,22 +188,35 @@ class MainWindow(QMainWindow):
         self.index_label.setText("Search index unavailable")
         self.show_message(message)
 
+    # -- layout ----------------------------------------------------------------------------
+
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        splitter = self.settings.value("window/playbookSplitter")
-        if isinstance(splitter, QByteArray):
-            self.playbook.splitter.restoreState(splitter)
-        else:
-            self.playbook.splitter.setSizes([440, 840])
+        for key, splitter, default in (
+            ("window/mainSplitter", self.splitter, [860, 580]),
+            ("window/playbookSplitter", self.playbook.splitter, [300, 560]),
+            ("window/callSplitter", self.call_pane.splitter, [250, 610]),
+        ):
+            state = self.settings.value(key)
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+            else:
+                splitter.setSizes(default)
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/mainSplitter", self.splitter.saveState())
         self.settings.setValue("window/playbookSplitter", self.playbook.splitter.saveState())
+        self.settings.setValue("window/callSplitter", self.call_pane.splitter.saveState())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
-        self.search_thread.stop()
+        self.call_pane.goal.flush()
+        self.call_pane.save_draft()
+        self.runner.stop()
+        for thread in (self.search_thread, self.lookup_thread, self.suggestion_thread):
+            thread.stop()
         super().closeEvent(event)

@@ -106,12 +106,14 @@ class PlaybookPane(QWidget):
         results_layout.addWidget(self.status_label)
         results_layout.addWidget(self.results_view, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # Results above the article: beside the call pane the playbook is a column, and an
+        # article needs the column's full width to be read at a glance.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("playbookSplitter")
         self.splitter.addWidget(results_panel)
         self.splitter.addWidget(self.viewer)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
@@ -128,7 +130,7 @@ class PlaybookPane(QWidget):
 
         self.search_box.textChanged.connect(self._on_text_changed)
         worker.resultsReady.connect(self._on_results)
-        worker.searchFailed.connect(self._on_search_failed)
+        worker.requestFailed.connect(self._on_search_failed)
         self._update_navigation()
 
     # -- actions -------------------------------------------------------------------

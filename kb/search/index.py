@@ -18,7 +18,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.query import Term
+from whoosh.query import Or, Term
 from whoosh.searching import Searcher
 
 from kb.article import ArticleData, Status
@@ -31,6 +31,8 @@ INDEX_FORMAT = 2
 REVISIONS_FILE = "revisions.json"
 FEW_RESULTS = 3
 WRITER_TIMEOUT_S = 10.0
+RELATED_MAX_CHARS = 4000
+RELATED_TERMS = 12
 
 Progress = Callable[[int, int], None]
 
@@ -188,6 +190,30 @@ class SearchIndex:
                 total,
                 widened,
             )
+
+    def related(self, text: str, limit: int = 3) -> tuple[SearchHit, ...]:
+        """Published articles about what ``text`` (a call's notes) is about.
+
+        A "more like this" search: the text's most distinctive indexed words, as whoosh's
+        key-terms model picks them against this playbook, are OR-ed over every field.
+        """
+        sample = normalise(text)[:RELATED_MAX_CHARS]
+        if not sample.strip():
+            return ()
+        with self._lock:
+            searcher = self._current_searcher()
+            keys = [
+                term
+                for term, _ in searcher.key_terms_from_text("body", sample, numterms=RELATED_TERMS)
+            ]
+            if not keys:
+                return ()
+            built = query_builder.BuiltQuery(
+                Or([query_builder.any_field(term) for term in keys]), set(keys)
+            )
+            status_filter = Term("status", Status.PUBLISHED.value)
+            hits, _ = self._run(searcher, built, status_filter, limit)
+            return tuple(self._hit(h, built.highlight_terms) for h in hits)
 
     def browse(self, limit: int = 500, include_drafts: bool = False) -> SearchResults:
         """Every article, by category then title: what an empty search box shows."""

@@ -71,7 +71,7 @@ def build(parsed: ParsedQuery, reader: IndexReader, *, fuzzy: bool = False) -> B
     clauses: list[wq.Query] = []
     highlight: set[str] = set()
     for stem in dict.fromkeys(stems(" ".join(parsed.words))):
-        clauses.append(_any_field(stem))
+        clauses.append(any_field(stem))
         highlight.add(stem)
     for code in parsed.codes:
         clauses.append(wq.Term("codes", code, boost=3.0))
@@ -94,7 +94,8 @@ def build(parsed: ParsedQuery, reader: IndexReader, *, fuzzy: bool = False) -> B
     return BuiltQuery(wq.Or(clauses), highlight)
 
 
-def _any_field(stem: str) -> wq.Query:
+def any_field(stem: str) -> wq.Query:
+    """One stem searched in every field; the schema's field boosts do the weighting."""
     return wq.Or([wq.Term(name, stem) for name in SEARCH_FIELDS])
 
 

@@ -89,7 +89,7 @@ def test_closing_requires_an_outcome(records: Records, customer_id: str) -> None
     for missing in (None, "", "  "):
         with pytest.raises(InvalidInput, match=r"Say how the call ended.*resolved, escalated"):
             close_call(records.user, call.id, missing)
-    with pytest.raises(InvalidInput, match="'fixed' is not a call outcome"):
+    with pytest.raises(InvalidInput, match="'fixed' is not a valid call outcome"):
         close_call(records.user, call.id, "fixed")
     assert not get_call(records.user, call.id).is_closed
 
@@ -144,5 +144,5 @@ def test_a_call_cannot_start_for_a_merged_or_unknown_customer(
         start_call(records.user, duplicate.id)
     with pytest.raises(NotFound):
         start_call(records.user, "nobody")
-    with pytest.raises(InvalidInput, match="not a call direction"):
+    with pytest.raises(InvalidInput, match="not a valid call direction"):
         start_call(records.user, customer_id, direction="sideways")

@@ -49,7 +49,7 @@ def test_linking_twice_or_to_oneself_is_refused_and_changes_nothing(records: Rec
         link_customers(records.user, b.id, a.id, "colleague")
     with pytest.raises(InvalidInput, match="cannot be linked to themselves"):
         link_customers(records.user, a.id, a.id, "other")
-    with pytest.raises(InvalidInput, match="is not a relation; use one of"):
+    with pytest.raises(InvalidInput, match="is not a valid relation; use one of"):
         link_customers(records.user, a.id, c.id, "cousin")
     with pytest.raises(NotFound, match="No customer has the id"):
         link_customers(records.user, a.id, "missing", "other")

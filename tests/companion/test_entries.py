@@ -66,7 +66,7 @@ def test_promises_and_amendments_are_not_added_as_plain_entries(
         add_entry(records.user, call_id, "promised", "Call back")
     with pytest.raises(InvalidInput, match="amend that entry"):
         add_entry(records.user, call_id, "amendment", "Fix")
-    with pytest.raises(InvalidInput, match="'shouted' is not a kind of entry"):
+    with pytest.raises(InvalidInput, match="'shouted' is not a valid kind of entry"):
         add_entry(records.user, call_id, "shouted", "Hello")
 
 

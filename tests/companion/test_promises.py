@@ -172,3 +172,15 @@ def test_due_lists_split_overdue_today_and_this_week_per_owner_and_team(
         "late",
         "sunday",
     ]
+
+
+def test_long_due_lists_show_the_most_overdue_first_and_count_the_rest(
+    records: Records, call_id: str
+) -> None:
+    for days in range(5, 0, -1):
+        record_promise(records.user, call_id, f"{days} days late", TODAY - timedelta(days=days))
+    due = promises_due(records.user, today=TODAY, limit=2)
+    assert [p.text for p in due.overdue] == ["5 days late", "4 days late"]
+    assert (due.overdue_total, due.due_today_total, due.due_this_week_total) == (5, 0, 0)
+    with pytest.raises(InvalidInput, match="at least one"):
+        promises_due(records.user, today=TODAY, limit=0)

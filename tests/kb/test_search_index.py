@@ -133,3 +133,14 @@ def test_any_text_is_a_valid_query(workspace: Workspace, text: str) -> None:
     workspace.ensure_index()
     results = workspace.index.search(text, limit=5)
     assert all(hit.slug for hit in results.hits)
+
+
+def test_related_articles_follow_what_the_call_is_about(workspace: Workspace) -> None:
+    workspace.ensure_index()
+    notes = (
+        "Caller shouting and swearing at me, insulting language, threatening to sue. "
+        "Asked him to keep it respectful."
+    )
+    slugs = [hit.slug for hit in workspace.index.related(notes, limit=3)]
+    assert "abusive-callers" in slugs
+    assert workspace.index.related("   ") == ()

@@ -152,7 +152,7 @@ def test_window_layout_is_remembered(qtbot: QtBot, workspace: Workspace, data_di
     qtbot.addWidget(first)
     first.show()
     first.resize(760, 540)
-    first.playbook.splitter.setSizes([250, 480])
+    first.playbook.splitter.setSizes([200, 300])
     sizes = first.playbook.splitter.sizes()
     first.close()
     second = MainWindow(workspace)

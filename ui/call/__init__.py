@@ -1,0 +1,1 @@
+"""The call pane: the caller, the stages of the call, the record being written."""
