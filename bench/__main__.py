@@ -16,9 +16,11 @@ from collections.abc import Sequence
 
 from bench import process
 from bench.corpus import generate
+from bench.engines import CompanionEngine, Fts5Engine
 from bench.queries import FULL_MIX, QUICK_MIX, Kind
-from bench.search_bench import EngineRun, percentile, run_all
+from bench.search_bench import ENGINES, EngineFactory, EngineRun, percentile, run_all
 
+ENGINE_NAMES: dict[str, EngineFactory] = {"companion": CompanionEngine, "fts5": Fts5Engine}
 SIZES = (1_000, 10_000)
 QUICK_SIZES = (200,)
 PERCENTILES = (50, 95, 99)
@@ -124,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", help="corpus sizes (default 1000 10000)")
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per timing")
     parser.add_argument("--no-process", action="store_true", help="skip whole-process timings")
+    parser.add_argument(
+        "--engine", choices=sorted(ENGINE_NAMES), help="run one engine only (default: both)"
+    )
     args = parser.parse_args(argv)
     sizes = tuple(args.sizes or (QUICK_SIZES if args.quick else SIZES))
     started = time.perf_counter()
@@ -133,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes,
         QUICK_MIX if args.quick else FULL_MIX,
         updates=3 if args.quick else 20,
+        engines=[ENGINE_NAMES[args.engine]] if args.engine else ENGINES,
         verbose=not args.quick,
     )
     timings = None

@@ -18,9 +18,15 @@ from datetime import date, timedelta
 
 import peewee
 
-from companion.clock import local_today
 from companion.errors import InvalidInput
-from companion.promises import DUE_LIST_LIMIT, OUTSTANDING, Promise, PromiseView, promise_views
+from companion.promises import (
+    DUE_LIST_LIMIT,
+    OUTSTANDING,
+    Promise,
+    PromiseView,
+    promise_views,
+    promises_due,
+)
 from companion.users import User
 
 UPCOMING_DAYS = 14
@@ -62,25 +68,23 @@ def follow_ups(
 
     With ``owner`` only that person's promises; without, the whole team's. Each list
     holds at most ``limit`` promises, soonest due first (so the most overdue lead).
+    Overdue and today come from :func:`promises_due`, so both views always agree.
     """
     if days < 0:
         raise InvalidInput("Look ahead zero or more days.")
-    if limit < 1:
-        raise InvalidInput("Ask for at least one promise per list.")
-    day = today or local_today()
-    until = day + timedelta(days=days)
-    owed = Promise.state.in_(OUTSTANDING)
+    due = promises_due(user, owner=owner, today=today, limit=limit)
+    until = due.today + timedelta(days=days)
+    upcoming = Promise.state.in_(OUTSTANDING) & (Promise.due_on > due.today)
+    upcoming &= Promise.due_on <= until
     if owner is not None:
-        owed &= Promise.owner == owner.id
-    sections = [
-        _section(owed & window, limit)
-        for window in (
-            Promise.due_on < day,
-            Promise.due_on == day,
-            (Promise.due_on > day) & (Promise.due_on <= until),
-        )
-    ]
-    return FollowUps(day, until, *sections)
+        upcoming &= Promise.owner == owner.id
+    return FollowUps(
+        today=due.today,
+        until=until,
+        overdue=Section(due.overdue, due.overdue_total),
+        due_today=Section(due.due_today, due.due_today_total),
+        upcoming=_first(upcoming, limit),
+    )
 
 
 def due_by(owner: User, today: date) -> list[PromiseView]:
@@ -115,8 +119,15 @@ def announcement_key(promise: PromiseView) -> tuple[str, date]:
     return (promise.id, promise.due_on)
 
 
-def _section(condition: peewee.Expression, limit: int) -> Section:
-    views = tuple(promise_views(condition, limit=limit))
+def _first(condition: peewee.Expression, limit: int) -> Section:
+    """The ``limit`` soonest-due promises matching ``condition``, and how many match."""
+    soonest = (
+        Promise.select(Promise.id)
+        .where(condition)
+        .order_by(Promise.due_on, Promise.created_at, Promise.id)
+        .limit(limit)
+    )
+    views = tuple(promise_views(Promise.id.in_(soonest)))
     if len(views) < limit:
         return Section(views, len(views))
     return Section(views, int(Promise.select().where(condition).count()))

@@ -8,10 +8,13 @@ old due date in that history. "Outstanding" means open or rescheduled: still owe
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import peewee
 
@@ -55,8 +58,8 @@ class Promise(BaseModel):
     class Meta:
         table_name = "promises"
         indexes = (
-            (("state", "due_on"), False),
-            (("owner", "state", "due_on"), False),
+            (("state", "due_on", "created_at", "id"), False),
+            (("owner", "state", "due_on", "created_at", "id"), False),
             (("customer", "state"), False),
         )
 
@@ -230,20 +233,44 @@ def promises_due(
         raise InvalidInput("Ask for at least one promise per list.")
     day = today or local_today()
     week_end = day + timedelta(days=6 - day.weekday())
-    owed = Promise.state.in_(OUTSTANDING)
-    if owner is not None:
-        owed &= Promise.owner == owner.id
-    sections = []
-    for window in (
+    windows = (
         Promise.due_on < day,
         Promise.due_on == day,
         (Promise.due_on > day) & (Promise.due_on <= week_end),
-    ):
-        views = tuple(promise_views(owed & window, limit=limit))
-        total = Promise.select().where(owed & window).count() if len(views) == limit else len(views)
-        sections.append((views, total))
-    (overdue, overdue_total), (due_today, today_total), (this_week, week_total) = sections
+    )
+    found = [_most_urgent(owner, window, limit) for window in windows]
+    views = iter(_views([row for rows in found for row in rows]))
+    overdue, due_today, this_week = (tuple(next(views) for _ in rows) for rows in found)
+    overdue_total, today_total, week_total = (
+        _count_outstanding(owner, window) if len(rows) == limit else len(rows)
+        for rows, window in zip(found, windows, strict=True)
+    )
     return DuePromises(day, overdue, due_today, this_week, overdue_total, today_total, week_total)
+
+
+def _most_urgent(
+    owner: User | None, window: peewee.Expression, limit: int
+) -> list[tuple[Any, ...]]:
+    """The first ``limit`` outstanding promises in ``window``, soonest due first.
+
+    One query per state, merged here: with "state = ?" the (state, due_on, ...)
+    index yields rows already in order, so each query stops after ``limit`` rows
+    instead of sorting every overdue promise the team has.
+    """
+    per_state = []
+    for state in OUTSTANDING:
+        condition = (Promise.state == state) & window
+        if owner is not None:
+            condition &= Promise.owner == owner.id
+        per_state.append(_rows(condition, limit))
+    return list(itertools.islice(heapq.merge(*per_state, key=_urgency), limit))
+
+
+def _count_outstanding(owner: User | None, window: peewee.Expression) -> int:
+    condition = Promise.state.in_(OUTSTANDING) & window
+    if owner is not None:
+        condition &= Promise.owner == owner.id
+    return int(Promise.select().where(condition).count())
 
 
 def outstanding_for(customer_ids: Iterable[str]) -> list[PromiseView]:
@@ -260,13 +287,18 @@ def promises_of_call(call_id: str) -> list[PromiseView]:
 
 def promise_views(condition: peewee.Expression, limit: int | None = None) -> list[PromiseView]:
     """Promises matching ``condition``, soonest due first, with text, owner and customer."""
+    return _views(_rows(condition, limit))
+
+
+def _rows(condition: peewee.Expression, limit: int | None = None) -> list[tuple[Any, ...]]:
+    """Promise rows as tuples (a due list can run to hundreds), in :func:`_urgency` order."""
     query = (
         Promise.select(
             Promise.id,
             Promise.entry,
             Entry.call,
             Entry.text,
-            Entry.at,
+            Promise.created_at,
             Promise.customer,
             User.id,
             User.display_name,
@@ -278,10 +310,18 @@ def promise_views(condition: peewee.Expression, limit: int | None = None) -> lis
         .switch(Promise)
         .join(User, on=(Promise.owner == User.id))
         .where(condition)
-        .order_by(Promise.due_on, Entry.at, Promise.id)
+        .order_by(Promise.due_on, Promise.created_at, Promise.id)
         .limit(limit)
     )
-    rows = list(tuples(query))
+    return list(tuples(query))
+
+
+def _urgency(row: tuple[Any, ...]) -> tuple[date, datetime, str]:
+    """Soonest due first, then the earliest made: the order :func:`_rows` returns."""
+    return row[9], row[4], row[0]
+
+
+def _views(rows: list[tuple[Any, ...]]) -> list[PromiseView]:
     customers = summaries(row[5] for row in rows)
     owners: dict[str, UserRef] = {}
     return [

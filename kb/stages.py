@@ -33,7 +33,7 @@ CALL_FLOW: tuple[Stage, ...] = (
     Stage("greet", "Greet", "greeting", "Open the call warmly"),
     Stage("goal", "Goal", "understand-the-goal", "The problem and the ideal resolution"),
     Stage("information", "Information", "gather-information", "What you need to know"),
-    Stage("resolve", "Resolve / escalate", "escalation", "Fix it, or pass it on well"),
+    Stage("resolve", "Resolve", "escalation", "Resolve it, or escalate and hand off well"),
     Stage("close", "Close", "disengaging", "Wrap up the call"),
     Stage("record", "Record", "recording", "Said, promised, done"),
 )

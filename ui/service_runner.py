@@ -54,7 +54,7 @@ class _ServiceWorker(QObject):
             self.failed.emit(job.id, str(exc))
         except peewee.DatabaseError as exc:
             self.failed.emit(job.id, explain_operational_error(self._db_url, exc))
-        except Exception as exc:  # noqa: BLE001 - report, keep the window and the text alive
+        except Exception as exc:
             log.exception("service call %s failed", getattr(job.function, "__name__", job))
             self.failed.emit(job.id, f"Something went wrong and nothing was saved: {exc}")
         else:

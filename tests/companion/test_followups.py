@@ -65,9 +65,12 @@ def test_only_outstanding_promises_of_the_owner_are_listed(records: Records, cal
 def test_long_lists_are_capped_with_the_most_overdue_first(records: Records, call_id: str) -> None:
     for days in range(5, 0, -1):
         promise(records, call_id, f"{days} days late", TODAY - timedelta(days=days))
+        promise(records, call_id, f"in {days} days", TODAY + timedelta(days=days))
     lists = follow_ups(records.user, today=TODAY, limit=2)
     assert [p.text for p in lists.overdue.promises] == ["5 days late", "4 days late"]
     assert (lists.overdue.total, lists.overdue.hidden) == (5, 3)
+    assert [p.text for p in lists.upcoming.promises] == ["in 1 days", "in 2 days"]
+    assert (lists.upcoming.total, lists.upcoming.hidden) == (5, 3)
     assert (lists.due_today.total, lists.due_today.hidden) == (0, 0)
 
 

@@ -24,10 +24,12 @@ def summary_of(ws: Workspace, call_id: str, mood: CallerMood | None, note: str =
     )
 
 
-def new_call(ws: Workspace, name: str = "Zeynep Yılmaz", **goal: str) -> CallView:
+def new_call(
+    ws: Workspace, name: str = "Zeynep Yılmaz", problem: str = "", ideal_resolution: str = ""
+) -> CallView:
     details = CustomerDetails.validate(name, phones=["555 010 3030"])
     customer = create_customer(ws.user, details).customer
-    return start_call(ws.user, customer.id, **goal)
+    return start_call(ws.user, customer.id, problem=problem, ideal_resolution=ideal_resolution)
 
 
 @pytest.fixture

@@ -45,9 +45,26 @@ from ui.time_format import local_datetime
 DRAFT_SAVE_MS = 400
 
 
+def ask_hold_or_stay(parent: QWidget, caller: str) -> bool:
+    """True to put the open call on hold and go on; False to go back to it."""
+    box = QMessageBox(parent)
+    box.setWindowTitle("A call is in progress")
+    box.setText(
+        f"The call with {caller} is still open. "
+        "Put it on hold to take the new call, or go back to it?"
+    )
+    hold = box.addButton("Put on hold", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Back to the call", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(hold)
+    box.exec()
+    return box.clickedButton() is hold
+
+
 def held_line(call: CallView) -> str:
     goal = call.problem or "no goal yet"
-    return f"{call.customer.display_name} · started {local_datetime(call.started_at):%H:%M} · {goal}"
+    return (
+        f"{call.customer.display_name} · started {local_datetime(call.started_at):%H:%M} · {goal}"
+    )
 
 
 class CallPane(QWidget):
@@ -144,7 +161,7 @@ class CallPane(QWidget):
         card_scroll = QScrollArea()
         card_scroll.setWidget(self.card)
         card_scroll.setWidgetResizable(True)
-        card_scroll.setMinimumWidth(220)
+        card_scroll.setMinimumWidth(190)
 
         self.goal = GoalForm()
         self.goal.fieldEdited.connect(self._save_field)
@@ -222,17 +239,7 @@ class CallPane(QWidget):
     def _ask_about_open_call(self) -> bool:
         """A call is open: hold it, or stay. Closing needs its wrap-up, so it is not offered blind."""
         assert self.session.call is not None
-        box = QMessageBox(self)
-        box.setWindowTitle("A call is in progress")
-        box.setText(
-            f"The call with {self.session.call.customer.display_name} is still open. "
-            "Put it on hold to take the new call, or go back to it?"
-        )
-        hold = box.addButton("Put on hold", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Back to the call", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(hold)
-        box.exec()
-        if box.clickedButton() is hold:
+        if ask_hold_or_stay(self, self.session.call.customer.display_name):
             self.hold_call()
             return True
         return False

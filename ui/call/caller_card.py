@@ -61,7 +61,9 @@ class CallerCard(QWidget):
         )
         self.promises = RowListModel[PromiseView](
             lambda p: promise_line(p, self.today),
-            tooltip=lambda p: f"Promised to {p.customer.display_name}; owner {p.owner.display_name}",
+            tooltip=lambda p: (
+                f"Promised to {p.customer.display_name}; owner {p.owner.display_name}"
+            ),
             colour=lambda p: OVERDUE if p.due_on < self.today else None,
             parent=self,
         )

@@ -127,10 +127,10 @@ class CloseCallDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setText("&Keep call open")
-        for button in (self.export_markdown, self.export_pdf):
-            self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
-            button.setAutoDefault(False)
-            button.hide()
+        for export in (self.export_markdown, self.export_pdf):
+            self.buttons.addButton(export, QDialogButtonBox.ButtonRole.ActionRole)
+            export.setAutoDefault(False)
+            export.hide()
         self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.rejected.connect(self.reject)
         self.close_button.clicked.connect(self.close_call)
@@ -229,8 +229,8 @@ class CloseCallDialog(QDialog):
         self.cancel_button.setText("Done")
         self.cancel_button.setEnabled(True)
         self.cancel_button.setDefault(True)
-        for button in (self.export_markdown, self.export_pdf):
-            button.show()
+        for export in (self.export_markdown, self.export_pdf):
+            export.show()
         self.cancel_button.setFocus()
         self.closed.emit(call)
 

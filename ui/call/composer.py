@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.entries import EntryKind
+from ui.call.phrasing_highlighter import PhrasingCoach
 
 COMPOSER_KINDS = (EntryKind.SAID, EntryKind.PROMISED, EntryKind.DONE, EntryKind.NOTE)
 KIND_KEYS = {Qt.Key.Key_1: 0, Qt.Key.Key_2: 1, Qt.Key.Key_3: 2, Qt.Key.Key_4: 3}
@@ -62,7 +63,8 @@ class Composer(QWidget):
         self.kinds = QButtonGroup(self)
         row = QHBoxLayout()
         for position, kind in enumerate(COMPOSER_KINDS):
-            button = QPushButton(f"{kind.value.capitalize()}  Alt+{position + 1}")
+            button = QPushButton(kind.value.capitalize())
+            button.setToolTip(f"Record what was {kind.value} (Alt+{position + 1})")
             button.setCheckable(True)
             button.setProperty("entryKind", True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -77,10 +79,15 @@ class Composer(QWidget):
         self.message = QLabel()
         self.message.setObjectName("composerMessage")
         self.message.setWordWrap(True)
+        self.phrasing_hint = QLabel()
+        self.phrasing_hint.setObjectName("phrasingHint")
+        self.phrasing_hint.setWordWrap(True)
+        self.coach = PhrasingCoach(self.edit, self.phrasing_hint)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.edit)
+        layout.addWidget(self.phrasing_hint)
         layout.addWidget(self.message)
         self.edit.submitted.connect(self.submit)
         self.edit.kindShortcut.connect(self.set_kind_position)

@@ -8,7 +8,6 @@ agent leaves it, and after a pause in typing.
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import pairwise
 
 import peewee
 from PySide6.QtWidgets import (
@@ -197,7 +198,13 @@ def _quote(text: str, empty: str) -> list[str]:
     """Typed text as a block quote, keeping its line breaks and indentation."""
     if not text:
         return [f"*{empty}*"] if empty else []
-    return [f"> {_esc_line(line)}  " if line.strip() else ">" for line in text.split("\n")]
+    lines = text.split("\n")
+    # Two trailing spaces make a Markdown line break; the last line needs none.
+    breaks = ["  " if line.strip() and after.strip() else "" for line, after in pairwise(lines)]
+    return [
+        f"> {_esc_line(line)}{brk}" if line.strip() else ">"
+        for line, brk in zip(lines, [*breaks, ""], strict=True)
+    ]
 
 
 def _esc_line(line: str) -> str:

@@ -1,0 +1,132 @@
+"""Underline wording that tends to inflame, and offer the calmer phrase.
+
+A QSyntaxHighlighter checks each paragraph with the phrasing coach as the agent
+types; flagged words get a wavy underline. Hovering shows the suggestion; Ctrl+.
+replaces the flagged words at (or just before) the cursor, and a hint line under the
+field says what the flag is for agents who never touch the mouse.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import (
+    QColor,
+    QKeySequence,
+    QShortcut,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QToolTip
+
+from companion.errors import CompanionError
+from companion.phrasing import (
+    Coach,
+    Flag,
+    apply_replacement,
+    code_point_offset,
+    default_coach,
+    flag_at,
+    utf16_spans,
+)
+
+UNDERLINE = QColor("#c26a00")
+REPLACE_KEYS = "Ctrl+."
+
+
+class PhrasingHighlighter(QSyntaxHighlighter):
+    def __init__(self, document: QTextDocument, coach: Coach) -> None:
+        super().__init__(document)
+        self.coach = coach
+        self.format = QTextCharFormat()
+        self.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self.format.setUnderlineColor(UNDERLINE)
+
+    def highlightBlock(self, text: str) -> None:
+        flags = self.coach.check(text)
+        for start, length in utf16_spans(text, flags):
+            self.setFormat(start, length, self.format)
+
+
+EditWidget = QPlainTextEdit | QTextEdit
+
+
+class PhrasingCoach(QObject):
+    """Attach the coach to one text field (composer, summary, handoff note)."""
+
+    def __init__(self, edit: EditWidget, hint: QLabel | None = None, coach: Coach | None = None):
+        super().__init__(edit)
+        self.edit = edit
+        self.hint = hint
+        self.coach = coach or default_coach()
+        self.highlighter = PhrasingHighlighter(edit.document(), self.coach)
+        edit.viewport().installEventFilter(self)
+        edit.cursorPositionChanged.connect(self._update_hint)
+        edit.textChanged.connect(self._update_hint)
+        shortcut = QShortcut(QKeySequence(REPLACE_KEYS), edit)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(self.replace_at_cursor)
+
+    def flags_in_block(self, cursor: QTextCursor) -> tuple[str, list[Flag], int]:
+        """The cursor's paragraph, its flags, and the cursor's index in it (code points)."""
+        block = cursor.block()
+        text = block.text()
+        offset = code_point_offset(text, cursor.position() - block.position())
+        return text, self.coach.check(text), offset
+
+    def flag_near_cursor(self) -> Flag | None:
+        _, flags, offset = self.flags_in_block(self.edit.textCursor())
+        found = flag_at(flags, offset)
+        if found is None:
+            before = [flag for flag in flags if flag.end <= offset]
+            found = before[-1] if before else (flags[0] if flags else None)
+        return found
+
+    def replace_at_cursor(self) -> bool:
+        """Swap the flagged words near the cursor for the suggestion; True if replaced."""
+        cursor = self.edit.textCursor()
+        text, _, _ = self.flags_in_block(cursor)
+        flag = self.flag_near_cursor()
+        if flag is None:
+            return False
+        try:
+            replaced = apply_replacement(text, flag)
+        except CompanionError as exc:
+            if self.hint is not None:
+                self.hint.setText(str(exc))
+            return False
+        block = cursor.block()
+        edit_cursor = QTextCursor(block)
+        edit_cursor.movePosition(
+            QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
+        )
+        edit_cursor.insertText(replaced)
+        units = len((text[: flag.start] + flag.replacement).encode("utf-16-le")) // 2
+        position = QTextCursor(block)
+        position.setPosition(block.position() + units)
+        self.edit.setTextCursor(position)
+        return True
+
+    def _update_hint(self) -> None:
+        if self.hint is None:
+            return
+        flag = self.flag_near_cursor()
+        if flag is None:
+            self.hint.clear()
+            return
+        key = f"  ({REPLACE_KEYS} to use it)" if flag.rule.replaceable else ""
+        self.hint.setText(f"“{flag.text}”: {flag.tooltip}{key}")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            position = event.pos()  # type: ignore[attr-defined]
+            cursor = self.edit.cursorForPosition(position)
+            _, flags, offset = self.flags_in_block(cursor)
+            flag = flag_at(flags, offset)
+            if flag is not None:
+                QToolTip.showText(event.globalPos(), flag.tooltip, self.edit)  # type: ignore[attr-defined]
+            else:
+                QToolTip.hideText()
+            return True
+        return super().eventFilter(watched, event)
