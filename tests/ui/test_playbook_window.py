@@ -151,17 +151,22 @@ def test_window_layout_is_remembered(qtbot: QtBot, workspace: Workspace, data_di
     first = MainWindow(workspace)
     qtbot.addWidget(first)
     first.show()
-    first.resize(first.width(), 560)
-    first.playbook.splitter.setSizes([150, 350])
-    size = first.size()
-    sizes = first.playbook.splitter.sizes()
+    first.resize(1300, 820)
+    first.splitter.setSizes([700, 580])
+    first.playbook.splitter.setSizes([200, 520])
+    first.call_pane.splitter.setSizes([260, 420])
+    splitters = lambda w: (  # noqa: E731 - a small local reader
+        w.splitter.sizes(),
+        w.playbook.splitter.sizes(),
+        w.call_pane.splitter.sizes(),
+    )
+    size, sizes = first.size(), splitters(first)
     first.close()
     second = MainWindow(workspace)
     qtbot.addWidget(second)
     second.show()
-    # The offscreen screen is narrower than the window, so only the height is free to vary.
-    assert second.height() == size.height() == 560
-    assert second.playbook.splitter.sizes() == sizes
+    assert second.size() == size
+    assert splitters(second) == sizes
     second.close()
 
 
