@@ -225,3 +225,44 @@ def test_hostile_text_is_recorded_intact(
     qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(window.session.entries) == 1, timeout=20_000)
     assert window.session.entries[0].text == text
+
+
+def test_outbound_call_from_the_lookup(
+    qtbot: QtBot, window: MainWindow, caller: RepeatCaller
+) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_N, CTRL)
+    window.call_pane.outbound.setChecked(True)
+    start_call_by_phone(qtbot, window, "Luis")
+    assert window.session.call is not None
+    assert window.session.call.direction.value == "outbound"
+    assert window.call_pane.call_title.text().startswith("Outbound call to Luis Ruiz")
+
+
+def test_a_note_past_the_limit_is_refused_and_kept(
+    qtbot: QtBot, window: MainWindow, caller: RepeatCaller
+) -> None:
+    start_call_by_phone(qtbot, window, "Ana")
+    composer = window.call_pane.composer
+    pasted = "A very long pasted log line. " * 36_000  # about 1 MB
+    composer.edit.setPlainText(pasted)
+    qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Not saved" in composer.message.text(), timeout=20_000)
+    assert "characters" in composer.message.text()
+    assert composer.text() == pasted
+    assert window.session.entries == []
+
+
+def test_f1_lists_every_window_shortcut(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.help_overlay import HelpOverlay
+    from ui.shortcuts import WINDOW
+
+    shown: list[str] = []
+    monkeypatch.setattr(
+        HelpOverlay, "exec", lambda self: shown.append(self.browser.toPlainText()) or 0
+    )
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert len(shown) == 1
+    for shortcut in WINDOW.values():
+        assert shortcut.keys in shown[0] and shortcut.action in shown[0]

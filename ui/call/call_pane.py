@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -112,11 +113,13 @@ class CallPane(QWidget):
         hint = QLabel("Ctrl+N starts a call from anywhere. F1 lists every shortcut.")
         hint.setObjectName("hint")
         self.lookup = CallerLookup(lookup_worker)
-        self.lookup.customerChosen.connect(lambda cid: self.start_call(cid))
+        self.outbound = QCheckBox("&Outbound: I am calling them")
+        self.outbound.setToolTip("Alt+O. Leave unticked when the customer is calling in.")
+        self.lookup.customerChosen.connect(lambda cid: self.start_call(cid, self._direction()))
         self.lookup.createRequested.connect(self._show_new_customer)
         self.new_customer = NewCustomerForm(self.session.user, self.session.runner)
         self.new_customer.hide()
-        self.new_customer.customerReady.connect(lambda cid: self.start_call(cid))
+        self.new_customer.customerReady.connect(lambda cid: self.start_call(cid, self._direction()))
         self.new_customer.cancelled.connect(self._hide_new_customer)
         self.held_model = RowListModel[CallView](held_line, parent=self)
         self.held_title = QLabel("Calls on hold (Enter resumes)")
@@ -131,6 +134,7 @@ class CallPane(QWidget):
         layout.addWidget(title)
         layout.addWidget(hint)
         layout.addWidget(self.lookup)
+        layout.addWidget(self.outbound)
         layout.addWidget(self.new_customer)
         layout.addWidget(self.held_title)
         layout.addWidget(self.held_view)
@@ -209,11 +213,23 @@ class CallPane(QWidget):
         self.pages.setCurrentIndex(0)
         self.lookup.focus()
 
-    def start_call(self, customer_id: str, direction: str = "inbound") -> None:
+    def start_call(
+        self, customer_id: str, direction: str = "inbound", related: tuple[str, ...] = ()
+    ) -> None:
         if self.session.active and not self._ask_about_open_call():
             return
         self._hide_new_customer()
-        self.session.start(customer_id, direction=direction, on_error=self.message.emit)
+        self.outbound.setChecked(False)
+        self.session.start(
+            customer_id, direction=direction, related=related, on_error=self.message.emit
+        )
+
+    def call_back(self, customer_id: str, earlier_call_id: str) -> None:
+        """An outbound call to keep a promise, linked to the call where it was made."""
+        self.start_call(customer_id, "outbound", (earlier_call_id,))
+
+    def _direction(self) -> str:
+        return "outbound" if self.outbound.isChecked() else "inbound"
 
     def hold_call(self) -> None:
         if self.session.call is None:
