@@ -116,13 +116,10 @@ def email_key(address: str) -> str:
     return address.strip().casefold()
 
 
-def name_keys(*names: str) -> set[str]:
-    """Keys for every word-suffix of each name, so any word of a name can start a search."""
-    keys: set[str] = set()
-    for name in names:
-        words = fold(name).split(" ")
-        keys.update(search_key(" ".join(words[i:])) for i in range(len(words)) if words[i])
-    return keys
+def name_keys(name: str) -> set[str]:
+    """Keys for every word-suffix of the name, so any word of it can start a search."""
+    words = fold(name).split(" ")
+    return {search_key(" ".join(words[i:])) for i in range(len(words)) if words[i]}
 
 
 def replace_name_keys(customer_id: str, name: str) -> None:

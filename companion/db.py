@@ -66,7 +66,15 @@ def connect(url: str) -> peewee.Database:
     if scheme in ("sqlite", "sqlite3"):
         if name != ":memory:":
             Path(name).parent.mkdir(parents=True, exist_ok=True)
-        db = peewee.SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
+        # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that
+        # reads first and writes later cannot wait for another writer in WAL mode; SQLite
+        # fails it at once, and the busy timeout never gets a chance.
+        db = peewee.SqliteDatabase(
+            name,
+            pragmas=SQLITE_PRAGMAS,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            lock_type="IMMEDIATE",
+        )
     elif scheme in ("postgres", "postgresql"):
         try:
             import psycopg2  # type: ignore[import-untyped]  # noqa: F401

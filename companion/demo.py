@@ -165,10 +165,9 @@ def _customers(
             digits_key=phone_digits_key(number),
             created_at=created,
         )
-        local = (
-            ".".join(fold(part) for part in name.split() if part.isascii()) or f"customer{index}"
-        )
-        address = f"{local.replace(chr(39), '')}@example.com"
+        words = [fold(part).replace("'", "") for part in name.split()]
+        local = ".".join(w for w in words if w.isascii()) or f"customer{index}"
+        address = f"{local}@example.com"
         rows.add(
             CustomerEmail,
             customer=customer["id"],

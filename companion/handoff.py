@@ -122,8 +122,7 @@ def _promised(
             state += f", overdue by {overdue} day{'s' if overdue != 1 else ''}"
         text = _with_corrections(promise.text, corrections.get(promise.entry_id, []))
         lines.append(
-            f"{text} (due {promise.due_on:%a %d %b %Y}, "
-            f"owner {promise.owner.display_name}, {state})"
+            f"{text} (due {promise.due_on:%Y-%m-%d}, owner {promise.owner.display_name}, {state})"
         )
     return lines or ["Nothing promised."]
 

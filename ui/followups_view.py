@@ -101,10 +101,12 @@ class PromiseSection(QWidget):
         empty_text: str,
         today: Callable[[], date],
         colour: QColor | None = None,
+        heading: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.name = name
+        self.heading = heading or name
         self.model = RowListModel[PromiseView](
             lambda p: promise_row(p, today()),
             tooltip=promise_tooltip,
@@ -112,12 +114,10 @@ class PromiseSection(QWidget):
             empty_text=empty_text,
             parent=self,
         )
-        self.title = QLabel(name)
-        self.title.setObjectName("followUpsHeading")
-        style = "font-weight: 600; padding-top: 6px;"
+        self.title = QLabel(self.heading)
+        self.title.setProperty("cardTitle", True)
         if colour is not None:
-            style += f" color: {colour.name()};"
-        self.title.setStyleSheet(style)
+            self.title.setStyleSheet(f"color: {colour.name()};")
         self.view = QListView()
         self.view.setObjectName(f"followUps{name.replace(' ', '')}")
         self.view.setAccessibleName(f"{name} promises")
@@ -140,7 +140,7 @@ class PromiseSection(QWidget):
         count = f"{section.total}"
         if section.hidden:
             count += f", the first {len(section.promises)} shown"
-        self.title.setText(f"{self.name} ({count})")
+        self.title.setText(f"{self.heading} ({count})")
         self.view.setVisible(bool(section.promises))
         self.empty.setVisible(not section.promises)
 
@@ -189,7 +189,6 @@ class FollowUpsView(QWidget):
 
         title = QLabel("Follow-ups")
         title.setObjectName("sectionTitle")
-        title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.summary = QLabel()
         self.summary.setObjectName("followUpsSummary")
         self.summary.setStyleSheet("color: #5d636b;")
@@ -207,7 +206,10 @@ class FollowUpsView(QWidget):
         self.overdue = PromiseSection("Overdue", "Nothing overdue.", self._today, OVERDUE)
         self.due_today = PromiseSection("Today", "Nothing due today.", self._today)
         self.upcoming = PromiseSection(
-            "Upcoming", f"Nothing due in the next {days} days.", self._today
+            "Upcoming",
+            f"Nothing due in the next {days} days.",
+            self._today,
+            heading=f"Upcoming, next {days} days",
         )
         self.sections = (self.overdue, self.due_today, self.upcoming)
 
@@ -247,7 +249,7 @@ class FollowUpsView(QWidget):
                 lambda current, _previous, s=section: self._current_changed(s, current)
             )
         self.status = QLabel()
-        self.status.setObjectName("formMessage")
+        self.status.setObjectName("followUpsStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
 
@@ -295,7 +297,7 @@ class FollowUpsView(QWidget):
             lists = follow_ups(self.user, owner=owner, today=self.today, days=self.days)
         except (CompanionError, peewee.DatabaseError) as exc:
             log.warning("follow-ups could not be loaded: %s", exc)
-            self._say(f"The follow-ups could not be loaded: {exc}")
+            self._say(f"The follow-ups could not be loaded: {exc}", error=True)
             return
         self.lists = lists
         self._moving_selection = True
@@ -427,7 +429,8 @@ class FollowUpsView(QWidget):
             self._say("Select a promise first (Tab to a list, then the arrow keys).")
         return promise
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setStyleSheet(f"color: {OVERDUE.name() if error else '#5d636b'};")
         self.status.setText(text)
         self.message.emit(text)
 

@@ -12,15 +12,27 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QSplitter
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from companion.call_articles import record_article_opened
+from companion.promises import PromiseView
 from companion.users import User
 from kb.workspace import Workspace
 from ui.call.call_pane import CallPane
 from ui.call.caller_lookup import CustomerLookupWorker
 from ui.call.session import CallSession
 from ui.call.suggestions import SuggestionWorker
+from ui.due_banner import DueBanner
+from ui.due_notifier import DueNotifier
+from ui.followups_view import FollowUpsView
 from ui.help_overlay import HelpOverlay
 from ui.playbook_pane import PlaybookPane
 from ui.search_worker import SearchWorker
@@ -50,6 +62,7 @@ class MainWindow(QMainWindow):
         self.playbook = PlaybookPane(worker)
         self.playbook.message.connect(self.show_message)
         self.session = CallSession(workspace.user, self.runner, self)
+        self._escalated_calls: set[str] = set()  # handoff saved: close presets "escalated"
         self.call_pane = CallPane(
             self.session,
             self.lookup_thread.worker,
@@ -60,12 +73,32 @@ class MainWindow(QMainWindow):
         self.call_pane.articleRequested.connect(self.playbook.open_article)
         self.playbook.viewer.articleOpened.connect(self._note_article_opened)
 
+        self.follow_ups = FollowUpsView(workspace.user, self.runner)
+        self.follow_ups.message.connect(self.show_message)
+        self.follow_ups.callBackRequested.connect(self._call_back)
+        self.work_tabs = QTabWidget()
+        self.work_tabs.setObjectName("workTabs")
+        self.work_tabs.addTab(self.call_pane, "Call")
+        self.work_tabs.addTab(self.follow_ups, "Follow-ups")
+        self.work_tabs.currentChanged.connect(self._on_tab_changed)
+
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.call_pane)
+        self.splitter.addWidget(self.work_tabs)
         self.splitter.addWidget(self.playbook)
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        self.due_banner = DueBanner()
+        self.due_banner.showRequested.connect(self.show_follow_ups)
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.due_banner)
+        central_layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.notifier = DueNotifier(workspace.user, self)
+        self.notifier.promisesFellDue.connect(self.due_banner.show_promises)
+        self.session.recordChanged.connect(self._refresh_follow_ups_later)
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -101,7 +134,8 @@ class MainWindow(QMainWindow):
             "suggestion": lambda: pane.suggestions.open(0),
             "next_stage": pane.stage_bar.next,
             "previous_stage": pane.stage_bar.previous,
-            "composer": lambda: pane.composer.edit.setFocus(),
+            "composer": self.show_composer,
+            "follow_ups": self.show_follow_ups,
             "help": self.show_help,
         }
         for name, slot in bindings.items():
@@ -112,6 +146,30 @@ class MainWindow(QMainWindow):
             self.addAction(action)
         pane.escalate_button.clicked.connect(self.escalate)
         pane.close_button.clicked.connect(self.close_call)
+
+    def show_follow_ups(self) -> None:
+        self.due_banner.hide()
+        self.work_tabs.setCurrentWidget(self.follow_ups)
+        self.follow_ups.refresh()
+        self.follow_ups.setFocus()
+
+    def show_composer(self) -> None:
+        self.work_tabs.setCurrentWidget(self.call_pane)
+        self.call_pane.composer.edit.setFocus()
+
+    def _call_back(self, promise: PromiseView) -> None:
+        self.work_tabs.setCurrentWidget(self.call_pane)
+        self.call_pane.call_back(promise.customer.id, promise.call_id)
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.work_tabs.currentWidget() is self.follow_ups:
+            self.follow_ups.refresh()
+
+    def _refresh_follow_ups_later(self) -> None:
+        """A promise may have been recorded; the list is re-read when next shown."""
+        if self.work_tabs.currentWidget() is self.follow_ups:
+            self.follow_ups.refresh()
+        self.notifier.check_now()
 
     def show_help(self) -> None:
         HelpOverlay(self).exec()
@@ -125,8 +183,9 @@ class MainWindow(QMainWindow):
         from ui.call.escalate_dialog import EscalateDialog
 
         dialog = EscalateDialog(self.session, self)
-        dialog.escalated.connect(lambda: setattr(self, "_escalated_call", self.session.call))
+        dialog.escalated.connect(self._escalated_calls.add)
         dialog.exec()
+        dialog.deleteLater()
 
     def close_call(self) -> None:
         if not self.session.active or self.session.call is None:
@@ -135,14 +194,15 @@ class MainWindow(QMainWindow):
         from companion.calls import Outcome
         from ui.call.close_dialog import CloseCallDialog
 
-        escalated = getattr(self, "_escalated_call", None)
-        preset = (
-            Outcome.ESCALATED
-            if escalated is not None and escalated.id == self.session.call.id
-            else None
-        )
+        preset = Outcome.ESCALATED if self.session.call.id in self._escalated_calls else None
         self.call_pane.goal.flush()
-        CloseCallDialog(self.session, self, preset_outcome=preset).exec()
+        dialog = CloseCallDialog(self.session, self, preset_outcome=preset)
+        dialog.exec()
+        dialog.deleteLater()
+        if self.session.call is not None and self.session.call.is_closed:
+            name = self.session.call.customer.display_name
+            self.session.put_aside()  # back to "Who is calling?" for the next call
+            self.show_message(f"The call with {name} is closed and recorded.")
 
     def _resume_interrupted_call(self) -> None:
         """After a crash or a restart, bring back the call that was open, with its draft."""
@@ -213,6 +273,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.notifier.stop()
         self.save_layout()
         self.call_pane.goal.flush()
         self.call_pane.save_draft()

@@ -240,8 +240,8 @@ class RescheduleDialog(ReasonDialog):
         quick.addWidget(self.date_edit)
         quick.addStretch(1)
         self.form.insertRow(0, "New due date", quick)
+        self.choices.idToggled.connect(self._choice_toggled)
         self._check_first_choice_other_than(promise.due_on)
-        self.choices.idToggled.connect(lambda _id, _on: self.message.clear())
         self.reason.setFocus()
 
     def due_date(self) -> date:
@@ -269,6 +269,17 @@ class RescheduleDialog(ReasonDialog):
 
     def confirm(self) -> bool:
         return confirm_past_due(self, self.due_date(), self.today)
+
+    def _choice_toggled(self, _id: int, checked: bool) -> None:
+        """Show the date a quick choice stands for, so the agent sees the actual new date."""
+        self.message.clear()
+        button = self.choices.checkedButton()
+        if not checked or button is None or button is self.on_date:
+            return
+        due = self.today + timedelta(days=int(button.property("days")))
+        self.date_edit.blockSignals(True)
+        self.date_edit.setDate(QDate(due.year, due.month, due.day))
+        self.date_edit.blockSignals(False)
 
     def _check_first_choice_other_than(self, current: date) -> None:
         """Tomorrow is the usual new date; skip it if the promise is already due then."""

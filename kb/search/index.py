@@ -3,8 +3,9 @@
 The index is derived data: it can always be rebuilt from the database, and it is,
 automatically, when it is missing, unreadable, built by an older format, or does not
 reflect the database's article revisions (``revisions.json`` records which revision of
-each article it holds). One searcher is kept open and refreshed after commits, because
-opening a searcher costs far more than a query.
+each article it holds, and the field-length averages its scores were computed with).
+One searcher is kept open and refreshed after commits, because opening a searcher
+costs far more than a query.
 """
 
 from __future__ import annotations
@@ -12,27 +13,37 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, Schema
 from whoosh.query import Or, Term
 from whoosh.searching import Searcher
 
 from kb.article import ArticleData, Status
 from kb.search import query as query_builder
+from kb.search.documents import (
+    LEXICON_STATUS,
+    analyse,
+    averages_of,
+    lexicon_document,
+    to_document,
+)
+from kb.search.scoring import FieldAverages, ImpactField, ImpactWeighting, WordsField
 from kb.search.snippets import Snippet, make_snippet
-from kb.search.text import PLAIN, STEMMED, codes_in, markdown_to_text, normalise
+from kb.search.text import normalise, stems
 
 # Bump when the schema or analyzers change, so old indexes are rebuilt rather than misread.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 REVISIONS_FILE = "revisions.json"
 FEW_RESULTS = 3
 WRITER_TIMEOUT_S = 10.0
 RELATED_MAX_CHARS = 4000
 RELATED_TERMS = 12
+DRAFTS = Term("status", Status.DRAFT.value)
 
 Progress = Callable[[int, int], None]
 
@@ -40,15 +51,11 @@ Progress = Callable[[int, int], None]
 def _schema() -> Schema:
     return Schema(
         slug=ID(stored=True, unique=True),
-        title=TEXT(analyzer=STEMMED, field_boost=4.0, stored=True),
-        aliases=TEXT(analyzer=STEMMED, field_boost=3.0),
-        tags=TEXT(analyzer=STEMMED, field_boost=2.0),
-        category=TEXT(analyzer=STEMMED, field_boost=1.5),
-        body=TEXT(analyzer=STEMMED),
-        words=TEXT(analyzer=PLAIN, phrase=False),
-        codes=KEYWORD(lowercase=True, scorable=True),
-        category_name=STORED(),
+        text=ImpactField(),
+        words=WordsField(),
         status=ID(stored=True),
+        title=STORED(),
+        category_name=STORED(),
         plain=STORED(),
     )
 
@@ -84,8 +91,8 @@ class SearchIndex:
 
     def needs_rebuild(self, revisions: Sequence[tuple[str, int]]) -> bool:
         """True when the index is missing, unreadable, of an old format, or stale."""
-        stored = self._stored_revisions()
-        if stored is None or stored != dict(revisions):
+        meta = self._stored_meta()
+        if meta is None or meta.revisions != dict(revisions):
             return True
         try:
             self._open()
@@ -112,24 +119,28 @@ class SearchIndex:
             staging = self.directory.with_name(self.directory.name + ".new")
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
+            report = _PhasedProgress(progress, len(articles))
+            analysed = []
+            for article in articles:
+                analysed.append(analyse(article))
+                report.step(ANALYSE)
+            averages = averages_of(analysed)
             index = whoosh_index.create_in(str(staging), _schema())
-            writer = index.writer(limitmb=128)
-            total = len(articles)
-            for done, article in enumerate(articles, start=1):
-                writer.add_document(**_document(article))
-                if progress is not None and (done % 50 == 0 or done == total):
-                    progress(done, total)
+            writer = index.writer(limitmb=256)
+            for document in analysed:
+                writer.add_document(**to_document(document, averages, with_words=False))
+                report.step(ADD)
+            writer.add_document(**lexicon_document(analysed))
             writer.commit()
             index.close()
-            _write_revisions(staging, {a.slug: a.revision for a in articles})
+            _Meta({a.slug: a.revision for a in articles}, averages).write(staging)
             old = self.directory.with_name(self.directory.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
             if self.directory.exists():
                 self.directory.rename(old)
             staging.rename(self.directory)
             shutil.rmtree(old, ignore_errors=True)
-            if progress is not None and total == 0:
-                progress(0, 0)
+            report.finish()
 
     def update_articles(self, articles: Sequence[ArticleData]) -> bool:
         """Replace these articles' documents; True if the index now holds them.
@@ -139,17 +150,17 @@ class SearchIndex:
         change, so the save succeeded, and the next open rebuilds the index from it.
         """
         with self._lock:
-            stored = self._stored_revisions()
-            if stored is None:
+            meta = self._stored_meta()
+            if meta is None:
                 return False
             try:
                 index = self._open()
                 writer = index.writer(timeout=WRITER_TIMEOUT_S)
                 for article in articles:
-                    writer.update_document(**_document(article))
+                    writer.update_document(**to_document(analyse(article), meta.averages))
                 writer.commit()
-                stored.update({a.slug: a.revision for a in articles})
-                _write_revisions(self.directory, stored)
+                meta.revisions.update({a.slug: a.revision for a in articles})
+                meta.write(self.directory)
                 self._refresh()
             except Exception:  # noqa: BLE001 - see docstring: stale, not failed
                 (self.directory / REVISIONS_FILE).unlink(missing_ok=True)
@@ -175,15 +186,14 @@ class SearchIndex:
         with self._lock:
             searcher = self._current_searcher()
             reader = searcher.reader()
-            status_filter = None if include_drafts else Term("status", Status.PUBLISHED.value)
             built = query_builder.build(parsed, reader)
-            hits, total = self._run(searcher, built, status_filter, limit)
+            hits, total = self._run(searcher, built, include_drafts, limit)
             widened = False
             if total < FEW_RESULTS:
                 wide = query_builder.build(parsed, reader, fuzzy=True)
                 if wide.query is not None and wide.highlight_terms != built.highlight_terms:
                     built, widened = wide, True
-                    hits, total = self._run(searcher, built, status_filter, limit)
+                    hits, total = self._run(searcher, built, include_drafts, limit)
             return SearchResults(
                 text,
                 tuple(self._hit(h, built.highlight_terms) for h in hits),
@@ -194,25 +204,30 @@ class SearchIndex:
     def related(self, text: str, limit: int = 3) -> tuple[SearchHit, ...]:
         """Published articles about what ``text`` (a call's notes) is about.
 
-        A "more like this" search: the text's most distinctive indexed words, as whoosh's
-        key-terms model picks them against this playbook, are OR-ed over every field.
+        A "more like this" search: the text's most distinctive indexed words (frequent in
+        the notes, rare in the playbook: count × idf) are OR-ed together.
         """
         sample = normalise(text)[:RELATED_MAX_CHARS]
         if not sample.strip():
             return ()
         with self._lock:
             searcher = self._current_searcher()
-            keys = [
-                term
-                for term, _ in searcher.key_terms_from_text("body", sample, numterms=RELATED_TERMS)
-            ]
+            weighting = searcher.weighting
+            field = query_builder.FIELD
+            counts = Counter(
+                stem for stem in stems(sample) if searcher.doc_frequency(field, stem) > 0
+            )
+            ranked = sorted(
+                counts,
+                key=lambda s: (-counts[s] * weighting.idf(searcher, field, s), s),
+            )
+            keys = ranked[:RELATED_TERMS]
             if not keys:
                 return ()
             built = query_builder.BuiltQuery(
-                Or([query_builder.any_field(term) for term in keys]), set(keys)
+                Or([query_builder.BoostedTerm(field, key) for key in keys]), set(keys)
             )
-            status_filter = Term("status", Status.PUBLISHED.value)
-            hits, _ = self._run(searcher, built, status_filter, limit)
+            hits, _ = self._run(searcher, built, False, limit)
             return tuple(self._hit(h, built.highlight_terms) for h in hits)
 
     def browse(self, limit: int = 500, include_drafts: bool = False) -> SearchResults:
@@ -221,7 +236,7 @@ class SearchIndex:
             searcher = self._current_searcher()
             criteria = {} if include_drafts else {"status": Status.PUBLISHED.value}
             documents = sorted(
-                searcher.documents(**criteria),
+                (d for d in searcher.documents(**criteria) if d["status"] != LEXICON_STATUS),
                 key=lambda d: (d["category_name"], d["title"].casefold()),
             )
         hits = tuple(
@@ -241,13 +256,16 @@ class SearchIndex:
         self,
         searcher: Searcher,
         built: query_builder.BuiltQuery,
-        status_filter: Term | None,
+        include_drafts: bool,
         limit: int,
     ) -> tuple[list[object], int]:
         if built.query is None:
             return [], 0
-        results = searcher.search(built.query, limit=max(1, limit), filter=status_filter)
-        return list(results), results.scored_length()
+        # Masking the few drafts is cheaper than allowing the many published articles.
+        mask = None if include_drafts else DRAFTS
+        results = searcher.search(built.query, limit=max(1, limit), mask=mask)
+        # Slice, not list(): list() asks len(), which re-runs the whole query unpruned.
+        return results[:], results.scored_length()
 
     @staticmethod
     def _hit(hit: object, terms: set[str]) -> SearchHit:
@@ -270,7 +288,7 @@ class SearchIndex:
 
     def _current_searcher(self) -> Searcher:
         if self._searcher is None:
-            self._searcher = self._open().searcher()
+            self._searcher = self._open().searcher(weighting=ImpactWeighting())
         elif not self._searcher.up_to_date():
             self._refresh()
         assert self._searcher is not None
@@ -280,49 +298,64 @@ class SearchIndex:
         if self._searcher is not None:
             self._searcher = self._searcher.refresh()
 
-    def _stored_revisions(self) -> dict[str, int] | None:
+    def _stored_meta(self) -> _Meta | None:
+        return _Meta.read(self.directory)
+
+
+@dataclass
+class _Meta:
+    """What ``revisions.json`` records beside the whoosh files."""
+
+    revisions: dict[str, int]
+    averages: FieldAverages
+
+    @classmethod
+    def read(cls, directory: Path) -> _Meta | None:
         try:
-            data = json.loads((self.directory / REVISIONS_FILE).read_text("utf-8"))
+            data = json.loads((directory / REVISIONS_FILE).read_text("utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
             return None
         revisions = data.get("revisions")
-        return revisions if isinstance(revisions, dict) else None
+        averages = FieldAverages.from_json(data.get("averages"))
+        if not isinstance(revisions, dict) or averages is None:
+            return None
+        return cls(revisions, averages)
+
+    def write(self, directory: Path) -> None:
+        target = directory / REVISIONS_FILE
+        temporary = target.with_suffix(".tmp")
+        payload = {
+            "format": INDEX_FORMAT,
+            "revisions": self.revisions,
+            "averages": self.averages.to_json(),
+        }
+        temporary.write_text(json.dumps(payload), "utf-8")
+        temporary.replace(target)
 
 
-def _document(article: ArticleData) -> dict[str, str]:
-    plain = markdown_to_text(_without_title_heading(article.body, article.title))
-    title = normalise(article.title)
-    aliases = normalise("\n".join(article.aliases))
-    tags = normalise(" ".join(article.tags))
-    category = article.category.replace("-", " ")
-    everything = "\n".join([title, aliases, tags, category, plain])
-    return {
-        "slug": article.slug,
-        "title": title,
-        "aliases": aliases,
-        "tags": tags,
-        "category": category,
-        "body": plain,
-        "words": everything,
-        "codes": " ".join(dict.fromkeys(codes_in(everything))),
-        "category_name": article.category,
-        "status": str(article.status),
-        "plain": plain,
-    }
+# A rebuild reports one count from 0 to the number of articles; each phase gets the
+# share of it that it takes of the time (measured at 10,000 articles).
+ANALYSE, ADD = 0.3, 0.5
 
 
-def _without_title_heading(body: str, title: str) -> str:
-    """Drop a leading ``# Title`` that repeats the title, so snippets start with content."""
-    first, _, rest = body.lstrip().partition("\n")
-    if first.startswith("# ") and " ".join(first[2:].split()) == title:
-        return rest
-    return body
+class _PhasedProgress:
+    """Spreads analysis, adding and committing over one ``done / total`` article count."""
 
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.work = 0.0
+        self.reported = -1
 
-def _write_revisions(directory: Path, revisions: dict[str, int]) -> None:
-    target = directory / REVISIONS_FILE
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"format": INDEX_FORMAT, "revisions": revisions}), "utf-8")
-    temporary.replace(target)
+    def step(self, share: float) -> None:
+        self.work += share
+        done = min(self.total - 1, int(self.work))
+        if self.progress is not None and done >= self.reported + max(1, self.total // 100):
+            self.reported = done
+            self.progress(done, self.total)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total)

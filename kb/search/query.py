@@ -2,14 +2,16 @@
 
 Agents type fragments, not query syntax, so nothing they type is treated as an
 operator: quotes, brackets, AND/OR/NOT, ``*`` and ``?`` are just characters, and no
-input can raise. The query is built in three layers:
+input can raise. Every clause is a term of the one ``text`` field (see
+:mod:`kb.search.scoring`), so a word costs one posting list, not one per field:
 
-- every complete word, stemmed, against title, aliases, tags, category and body;
-- the last, half-typed word as a prefix on the unstemmed ``words`` field, expanded to
-  its most frequent completions (the stemmed parser would turn ``pas*`` into ``pa*``);
+- every complete word, stemmed;
 - codes such as ``E-DOCK-101`` as whole tokens;
+- the last, half-typed word completed on the unstemmed ``words`` lexicon (stemming
+  ``pas`` would give ``pa``), keeping its most frequent completions and searching
+  their stems;
 and, when exact matching finds little, misspelt words widened to indexed words within
-an edit distance of one or two.
+an edit distance of one or two, again searched by their stems.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
-from kb.search.text import codes_in, normalise, stems
+from kb.search.text import STOPS, codes_in, normalise, stem_word, stems
 
 MAX_QUERY_CHARS = 300
 MAX_WORDS = 24
@@ -29,9 +32,11 @@ PREFIX_MIN = 2
 PREFIX_EXPANSIONS = 24
 FUZZY_MIN = 4
 FUZZY_EXPANSIONS = 6
-
-# Field boosts live in the schema (kb.search.index); every field takes the same stems.
-SEARCH_FIELDS = ("title", "aliases", "tags", "category", "body")
+CODE_BOOST = 3.0
+PREFIX_BOOST = 0.9
+FUZZY_BOOST = 0.7
+FIELD = "text"
+WORDS = "words"
 _WORD = re.compile(r"\w+")
 
 
@@ -56,6 +61,21 @@ class BuiltQuery:
     highlight_terms: set[str] = field(default_factory=set)
 
 
+class BoostedTerm(wq.Term):
+    """A term whose boost is handed to the scorer rather than wrapped around its matcher.
+
+    whoosh's ``Term`` wraps a boosted matcher in another matcher, one more Python call
+    per posting; the impact scorer multiplies the boost in for free.
+    """
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        text = self.text.encode("utf-8") if isinstance(self.text, str) else self.text
+        if (self.fieldname, text) not in searcher.reader():
+            return super().matcher(searcher, context)
+        weighting = searcher.weighting if context is None else context.weighting
+        return searcher.postings(self.fieldname, text, weighting=weighting, qf=self.boost)
+
+
 def parse(text: str) -> ParsedQuery:
     """Split typed text into complete words, a trailing partial word and codes."""
     text = normalise(text)[:MAX_QUERY_CHARS]
@@ -68,58 +88,59 @@ def parse(text: str) -> ParsedQuery:
 
 def build(parsed: ParsedQuery, reader: IndexReader, *, fuzzy: bool = False) -> BuiltQuery:
     """The whoosh query for ``parsed``; ``fuzzy`` widens words the index does not know."""
-    clauses: list[wq.Query] = []
+    boosts: dict[str, float] = {}
     highlight: set[str] = set()
-    for stem in dict.fromkeys(stems(" ".join(parsed.words))):
-        clauses.append(any_field(stem))
+    for stem in stems(" ".join(parsed.words)):
+        boosts[stem] = 1.0
         highlight.add(stem)
     for code in parsed.codes:
-        clauses.append(wq.Term("codes", code, boost=3.0))
+        boosts[code] = CODE_BOOST
         highlight.update(stems(code))
     if parsed.partial:
         completions = _completions(reader, parsed.partial)
-        if completions:
-            clauses.append(wq.Or([wq.Term("words", w) for w in completions], boost=0.9))
-            highlight.update(completions)
-            highlight.update(stems(" ".join(completions)))
+        _add_words(boosts, highlight, completions, PREFIX_BOOST)
     if fuzzy:
         for word in _unknown_words(parsed, reader):
-            near = _near_words(reader, word)
-            if near:
-                clauses.append(wq.Or([wq.Term("words", w) for w in near], boost=0.7))
-                highlight.update(near)
-                highlight.update(stems(" ".join(near)))
-    if not clauses:
+            _add_words(boosts, highlight, _near_words(reader, word), FUZZY_BOOST)
+    if not boosts:
         return BuiltQuery(None, highlight)
-    return BuiltQuery(wq.Or(clauses), highlight)
+    terms = [BoostedTerm(FIELD, term, boost=boost) for term, boost in boosts.items()]
+    return BuiltQuery(terms[0] if len(terms) == 1 else wq.Or(terms), highlight)
 
 
-def any_field(stem: str) -> wq.Query:
-    """One stem searched in every field; the schema's field boosts do the weighting."""
-    return wq.Or([wq.Term(name, stem) for name in SEARCH_FIELDS])
+def _add_words(
+    boosts: dict[str, float], highlight: set[str], words: Iterable[str], boost: float
+) -> None:
+    """Search expanded words by their stems; a stem already asked for keeps its boost."""
+    for word in words:
+        highlight.add(word)
+        stem = stem_word(word)
+        highlight.add(stem)
+        boosts.setdefault(stem, boost)
 
 
 def _completions(reader: IndexReader, prefix: str) -> list[str]:
     """The most frequent indexed words starting with ``prefix`` (capped, so ``a`` is cheap)."""
-    top = reader.most_frequent_terms("words", number=PREFIX_EXPANSIONS, prefix=prefix)
+    top = reader.most_frequent_terms(WORDS, number=PREFIX_EXPANSIONS, prefix=prefix)
     return [_as_text(term) for _, term in top]
 
 
 def _unknown_words(parsed: ParsedQuery, reader: IndexReader) -> Iterable[str]:
     seen = set()
     for word in parsed.words:
-        if len(word) < FUZZY_MIN or word in seen:
+        if len(word) < FUZZY_MIN or word in seen or word in STOPS:
             continue
         seen.add(word)
-        if reader.doc_frequency("words", word) == 0:
+        if reader.doc_frequency(WORDS, word) == 0:
             yield word
 
 
 def _near_words(reader: IndexReader, word: str) -> list[str]:
     """Indexed words within one edit (two for long words), most frequent first."""
     distance = 1 if len(word) <= 5 else 2
-    candidates = {_as_text(t) for t in reader.terms_within("words", word, distance, prefix=1)}
-    ranked = sorted(candidates, key=lambda w: -reader.doc_frequency("words", w))
+    candidates = {_as_text(t) for t in reader.terms_within(WORDS, word, distance, prefix=1)}
+    # frequency() is the words' total weight: how many articles use them (see WordsField).
+    ranked = sorted(candidates, key=lambda w: (-reader.frequency(WORDS, w), w))
     return ranked[:FUZZY_EXPANSIONS]
 
 

@@ -146,3 +146,12 @@ def test_a_call_cannot_start_for_a_merged_or_unknown_customer(
         start_call(records.user, "nobody")
     with pytest.raises(InvalidInput, match="not a valid call direction"):
         start_call(records.user, customer_id, direction="sideways")
+
+
+def test_a_refusal_after_the_first_write_rolls_the_whole_call_back(
+    records: Records, customer_id: str
+) -> None:
+    before = records.snapshot()
+    with pytest.raises(NotFound, match="No call has the id"):
+        start_call(records.user, customer_id, problem="Slow line", related=("no-such-call",))
+    assert records.snapshot() == before

@@ -80,9 +80,9 @@ def test_summary_lists_what_was_tried_and_promised(
     ]
     promised = text.split("What was promised\n")[1].split("\n\n")[0]
     assert promised.splitlines() == [
-        "- Confirm the refund by e-mail. (due Mon 10 Mar 2025, owner Priya Shah, "
+        "- Confirm the refund by e-mail. (due 2025-03-10, owner Priya Shah, "
         "open, overdue by 2 days)",
-        "- Call back Friday. (due Fri 14 Mar 2025, owner Local desk, open)",
+        "- Call back Friday. (due 2025-03-14, owner Local desk, open)",
     ]
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from companion import db as dbmod
+from companion.audit import events_for
 from companion.calls import Outcome, get_call, start_call, update_call
 from companion.customers import CustomerDetails, create_customer
 from companion.entries import EntryKind, add_entry, amend_entry, entry_views
@@ -80,7 +81,9 @@ def desk(data_dir: Path) -> Iterator[Desk]:
 
 
 @pytest.fixture
-def locked_desk(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Desk, Any]]:
+def locked_desk(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Desk, Callable[[], None]]]:
     """A desk whose database another program holds a write lock on; ``release`` frees it."""
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
     monkeypatch.setitem(dbmod.SQLITE_PRAGMAS, "busy_timeout", 200)
@@ -156,9 +159,17 @@ def test_handoff_preview_holds_goal_tried_promised_and_mood(qtbot: QtBot, desk: 
     assert "Problem: Charged twice for March." in preview
     assert "By the caller: Asked the bank to reverse it" in preview
     assert "Opened refund request R-17." in preview
-    assert "Confirm the refund by e-mail. (due Mon 10 Mar 2031" in preview
+    assert "Confirm the refund by e-mail. (due 2031-03-10" in preview
     assert "Both charges were on 3 March. [corrected: Both charges were on 4 March" in preview
     assert "How the caller feels\n- Frustrated\n- Note: Wants a supervisor" in preview
+
+
+def test_handoff_preview_follows_the_record_while_open(qtbot: QtBot, desk: Desk) -> None:
+    dialog = shown(qtbot, EscalateDialog(desk.session))
+    errors: list[str] = []
+    desk.session.add_entry(EntryKind.DONE, "Sent the claim form.", lambda _e: None, errors.append)
+    qtbot.waitUntil(lambda: "- #5 Sent the claim form." in dialog.preview.toPlainText())
+    assert errors == []
 
 
 def test_copy_puts_the_summary_on_the_clipboard(qtbot: QtBot, desk: Desk) -> None:
@@ -210,7 +221,7 @@ def test_open_promises_are_listed_for_the_wrap_up(qtbot: QtBot, desk: Desk) -> N
         dialog.promises_model.data(dialog.promises_model.index(row))
         for row in range(dialog.promises_model.rowCount())
     ]
-    assert rows == ["Confirm the refund by e-mail. (due Mon 10 Mar, Local desk)"]
+    assert rows == ["Confirm the refund by e-mail. (due 2031-03-10, Local desk)"]
     assert dialog.promises_view.isVisible()
 
 
@@ -265,7 +276,7 @@ def test_closing_without_the_closing_question_asks_first(
 
 
 def test_a_locked_database_keeps_the_close_dialog_open_with_the_reason(
-    qtbot: QtBot, locked_desk: tuple[Desk, Any], monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, locked_desk: tuple[Desk, Callable[[], None]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desk, release = locked_desk
     refuse_question(monkeypatch)
@@ -285,7 +296,7 @@ def test_a_locked_database_keeps_the_close_dialog_open_with_the_reason(
 
 
 def test_a_locked_database_keeps_the_handoff_dialog_open_with_the_note(
-    qtbot: QtBot, locked_desk: tuple[Desk, Any]
+    qtbot: QtBot, locked_desk: tuple[Desk, Callable[[], None]]
 ) -> None:
     desk, _release = locked_desk
     dialog = shown(qtbot, EscalateDialog(desk.session))
@@ -306,6 +317,7 @@ def test_markdown_export_holds_every_entry(desk: Desk, tmp_path: Path) -> None:
     assert "# Call with Zeynep Yılmaz" in text
     for entry in entry_views(desk.call_id):
         assert f"> {entry.text}" in text
+    assert events_for(desk.call_id)[-1].action == "export"
 
 
 def test_pdf_export_writes_a_pdf(qtbot: QtBot, desk: Desk, tmp_path: Path) -> None:
@@ -371,8 +383,8 @@ def test_record_dialog_shows_amendments_and_promise_history(qtbot: QtBot, desk: 
     assert "Outcome: not closed yet" in text
     assert "#1 · " in text and "amended by #4" in text
     assert "corrects #1" in text and "Both charges were on 4 March, not 3." in text
-    assert "promised, due Fri 07 Mar 2031" in text
-    assert "due date moved from Fri 07 Mar 2031 to Mon 10 Mar 2031. Billing closed Friday" in text
+    assert "promised, due 2031-03-07" in text
+    assert "due date moved from 2031-03-07 to 2031-03-10. Billing closed Friday" in text
     assert "# not a heading <b>bold?</b> *stars*\n" in text
     assert dialog.browser.isReadOnly()
     qtbot.keyClick(dialog.browser, Qt.Key.Key_Escape)

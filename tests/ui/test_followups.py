@@ -89,8 +89,9 @@ def view(qtbot: QtBot, desk: Desk, runner: ServiceRunner) -> FollowUpsView:
     widget = FollowUpsView(desk.user, runner, today_fn=lambda: TODAY)
     qtbot.addWidget(widget)
     for section in widget.sections:
+        # Parented to the view, so each tester checks its model for the whole test.
         QAbstractItemModelTester(
-            section.model, QAbstractItemModelTester.FailureReportingMode.Warning
+            section.model, QAbstractItemModelTester.FailureReportingMode.Warning, widget
         )
     widget.resize(900, 700)
     widget.show()
@@ -116,12 +117,15 @@ def open_dialog(qtbot: QtBot, view: FollowUpsView, section: PromiseSection, key:
     assert view.dialog is not None
     dialog = view.dialog
     qtbot.waitExposed(dialog)
+    # A window manager activates a new dialog; the offscreen platform has none.
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.waitUntil(dialog.reason.hasFocus)
     return dialog
 
 
 def submit(qtbot: QtBot, view: FollowUpsView, dialog: Any, text: str) -> None:
     """Type the reason and press Enter, then wait for the save to land."""
-    dialog.reason.setFocus()
     dialog.reason.setText(text)
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.dialog is None, timeout=10_000)
@@ -184,6 +188,17 @@ def test_k_marks_the_promise_kept_with_the_note_in_its_history(
     assert "Marked kept" in view.status.text()
 
 
+def test_after_keeping_one_the_next_in_the_list_is_selected(
+    qtbot: QtBot, view: FollowUpsView, desk: Desk
+) -> None:
+    view.set_team(True)
+    dialog = open_dialog(qtbot, view, view.due_today, Qt.Key.Key_K)
+    submit(qtbot, view, dialog, "Router swapped")
+    assert texts(view.due_today) == ["Priya checks the invoice"]
+    selected = view.selected()
+    assert selected is not None and selected.id == desk.priyas
+
+
 def test_an_empty_note_is_refused_and_nothing_is_saved(
     qtbot: QtBot, view: FollowUpsView, desk: Desk, runner: ServiceRunner
 ) -> None:
@@ -202,7 +217,9 @@ def test_reschedule_keeps_the_old_due_date_in_the_history(
 ) -> None:
     dialog = open_dialog(qtbot, view, view.due_today, Qt.Key.Key_R)
     assert isinstance(dialog, RescheduleDialog)
-    qtbot.keyClick(dialog, Qt.Key.Key_4, Qt.KeyboardModifier.AltModifier)  # "Next week"
+    next_week = dialog.choices.button(3)
+    assert "Next week" in next_week.text()
+    qtbot.mouseClick(next_week, Qt.MouseButton.LeftButton)
     submit(qtbot, view, dialog, "Warehouse out of stock")
     moved = get_promise(desk.due_today)
     assert (moved.state, moved.due_on) == (PromiseState.RESCHEDULED, TODAY + timedelta(days=7))
@@ -213,6 +230,8 @@ def test_reschedule_keeps_the_old_due_date_in_the_history(
         "Warehouse out of stock",
     )
     assert HOSTILE in texts(view.upcoming) and texts(view.due_today) == []
+    selected = view.selected()
+    assert selected is not None and selected.id == desk.due_today  # the selection follows it
 
 
 def test_rescheduling_into_the_past_asks_first(
@@ -299,8 +318,8 @@ def test_the_notifier_announces_each_due_promise_once(qtbot: QtBot, desk: Desk) 
     notifier = DueNotifier(desk.user, interval_ms=3_600_000, today_fn=lambda: day[0])
     announced: list[list[str]] = []
     notifier.promisesFellDue.connect(lambda due: announced.append([p.text for p in due]))
-
-    notifier.check_now()
+    with qtbot.waitSignal(notifier.promisesFellDue, timeout=2_000):
+        pass  # the first check runs by itself once the event loop turns
     notifier.check_now()
     assert announced == [["Refund the delivery fee", HOSTILE]]
 
@@ -310,6 +329,18 @@ def test_the_notifier_announces_each_due_promise_once(qtbot: QtBot, desk: Desk) 
     notifier.check_now()
     notifier.check_now()
     assert announced[1:] == [["Ring back after lunch"], ["Send the new contract"]]
+    notifier.stop()
+
+
+def test_the_notifier_checks_again_on_its_own(qtbot: QtBot, desk: Desk) -> None:
+    day = [TODAY]
+    notifier = DueNotifier(desk.user, interval_ms=20, today_fn=lambda: day[0])
+    with qtbot.waitSignal(notifier.promisesFellDue, timeout=2_000):
+        pass
+    day[0] = TODAY + timedelta(days=5)  # midnight passes, several times over
+    with qtbot.waitSignal(notifier.promisesFellDue, timeout=2_000) as fell_due:
+        pass
+    assert [p.text for p in fell_due.args[0]] == ["Send the new contract"]
     notifier.stop()
 
 

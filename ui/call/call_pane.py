@@ -411,4 +411,6 @@ class CallPane(QWidget):
     def _open_earlier_call(self, call_id: str) -> None:
         from ui.call.record_dialog import CallRecordDialog
 
-        CallRecordDialog(self.session.user, call_id, self).exec()
+        dialog = CallRecordDialog(self.session.user, call_id, self, runner=self.session.runner)
+        dialog.exec()
+        dialog.deleteLater()

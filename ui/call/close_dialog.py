@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from companion.calls import CallView, Outcome
 from companion.clock import local_today
 from companion.promises import PromiseView
+from ui.call.phrasing_highlighter import PhrasingCoach
 from ui.call.record_export import ask_and_export
 from ui.call.session import CallSession
 from ui.list_model import RowListModel
@@ -53,7 +54,7 @@ def promise_line(promise: PromiseView, today: date) -> str:
     overdue = promise.days_overdue(today)
     late = f", overdue by {overdue} day{'s' if overdue != 1 else ''}" if overdue else ""
     text = " ".join(promise.text.split())
-    return f"{text} (due {promise.due_on:%a %d %b}, {promise.owner.display_name}{late})"
+    return f"{text} (due {promise.due_on:%Y-%m-%d}, {promise.owner.display_name}{late})"
 
 
 class CloseCallDialog(QDialog):
@@ -68,6 +69,7 @@ class CloseCallDialog(QDialog):
         super().__init__(parent)
         self._session = session
         self._busy = False
+        self._following = True
         self.closed_call: CallView | None = None
         call = session.call
         self.setWindowTitle("Close the call")
@@ -144,6 +146,11 @@ class CloseCallDialog(QDialog):
         layout.addWidget(self.outcome_box)
         layout.addWidget(summary_label)
         layout.addWidget(self.summary, 1)
+        self.phrasing_hint = QLabel()
+        self.phrasing_hint.setObjectName("phrasingHint")
+        self.phrasing_hint.setWordWrap(True)
+        self.coach = PhrasingCoach(self.summary, self.phrasing_hint)
+        layout.addWidget(self.phrasing_hint)
         layout.addWidget(self.promises_label)
         layout.addWidget(self.promises_view)
         layout.addWidget(self.message)
@@ -194,6 +201,13 @@ class CloseCallDialog(QDialog):
             self.accept()
         elif not self._busy:
             super().reject()
+
+    def done(self, result: int) -> None:
+        """A finished dialog stops following the session; the pane may keep it as a child."""
+        if self._following:
+            self._following = False
+            self._session.recordChanged.disconnect(self._show_promises)
+        super().done(result)
 
     def _show_promises(self) -> None:
         self.promises_model.set_rows([p for p in self._session.promises if p.outstanding])

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from companion.entries import EntryKind, EntryView
 from companion.handoff import CallerMood, handoff_summary
+from ui.call.phrasing_highlighter import PhrasingCoach
 from ui.call.session import CallSession
 
 NOTE_TITLE = "Handoff summary"
@@ -48,6 +49,7 @@ class EscalateDialog(QDialog):
         super().__init__(parent)
         self._session = session
         self._busy = False
+        self._following = True
         self.setWindowTitle("Escalate: handoff summary")
         self.resize(640, 620)
         intro = QLabel(
@@ -104,6 +106,11 @@ class EscalateDialog(QDialog):
         layout.addWidget(mood_box)
         layout.addWidget(note_label)
         layout.addWidget(self.note)
+        self.phrasing_hint = QLabel()
+        self.phrasing_hint.setObjectName("phrasingHint")
+        self.phrasing_hint.setWordWrap(True)
+        self.coach = PhrasingCoach(self.note, self.phrasing_hint)
+        layout.addWidget(self.phrasing_hint)
         layout.addWidget(preview_label)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.message)
@@ -200,6 +207,14 @@ class EscalateDialog(QDialog):
         """Stay open while saving, so the agent sees whether the summary reached the record."""
         if not self._busy:
             super().reject()
+
+    def done(self, result: int) -> None:
+        """A finished dialog stops following the session; the pane may keep it as a child."""
+        if self._following:
+            self._following = False
+            self._session.recordChanged.disconnect(self.refresh)
+            self._session.callChanged.disconnect(self.refresh)
+        super().done(result)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -59,8 +59,8 @@ def record_markdown(record: CallRecord) -> str:
         f"- Customer: {_esc(customer.display_name)}" + (f" ({_esc(phones)})" if phones else ""),
         f"- Agent: {_esc(call.agent.display_name)}",
         f"- Direction: {call.direction.value}",
-        f"- Started: {_when(call.started_at)}",
-        f"- Ended: {_when(call.ended_at) if call.ended_at else 'still open'}",
+        f"- Started: {_when(call.started_at)} (local time)",
+        f"- Ended: {_when(call.ended_at) + ' (local time)' if call.ended_at else 'still open'}",
         f"- Outcome: {call.outcome.label if call.outcome else 'not closed yet'}",
         "",
         "## The caller's goal",
@@ -89,7 +89,7 @@ def record_markdown(record: CallRecord) -> str:
             f"### #{seq_of.get(promise.entry_id, '?')}: {_esc(' '.join(promise.text.split()))}",
             "",
             f"- Owner: {_esc(promise.owner.display_name)}",
-            f"- Due: {promise.due_on:%a %d %b %Y}",
+            f"- Due: {promise.due_on:%Y-%m-%d}",
             f"- State: {promise.state.value}",
             "- History:",
             *(f"    - {_event(event)}" for event in events),
@@ -157,7 +157,7 @@ class CallRecordDialog(QDialog):
             return
         started = local_datetime(record.call.started_at)
         self.setWindowTitle(
-            f"Call record — {record.customer.display_name}, {started:%d %b %Y %H:%M}"
+            f"Call record — {record.customer.display_name}, {started:%Y-%m-%d %H:%M}"
         )
         self.browser.setHtml(render_markdown(record_markdown(record)))
 
@@ -182,11 +182,11 @@ def _entry(entry: EntryView) -> list[str]:
 def _event(event: PromiseEventView) -> str:
     who = f"{_when(event.at)}, {_esc(event.actor.display_name)}"
     if event.from_state is None:
-        text = f"{who}: promised, due {event.new_due:%a %d %b %Y}"
+        text = f"{who}: promised, due {event.new_due:%Y-%m-%d}"
     elif event.old_due is not None and event.old_due != event.new_due:
         text = (
             f"{who}: {event.to_state.value}, due date moved from "
-            f"{event.old_due:%a %d %b %Y} to {event.new_due:%a %d %b %Y}"
+            f"{event.old_due:%Y-%m-%d} to {event.new_due:%Y-%m-%d}"
         )
     else:
         text = f"{who}: {event.from_state.value} → {event.to_state.value}"
@@ -218,4 +218,4 @@ def _esc(text: str) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return f"{local_datetime(moment):%a %d %b %Y, %H:%M:%S}"
+    return f"{local_datetime(moment):%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,145 @@
+"""BM25F computed when an article is indexed, so a query only multiplies two numbers.
+
+whoosh's own BM25F looks up each document's field length for every posting it scores
+and scores every field separately, so one word was five posting lists and a length
+lookup per posting. Here every field of an article is folded into one ``text`` field
+whose posting weight is the term's finished *impact*: its length-normalised, saturated
+BM25 frequency in each field, times the field's weight, summed over the fields. At query time a posting scores ``idf ×
+impact``, and because each posting block records its largest weight, whoosh can bound
+a block's best score exactly and skip blocks that cannot reach the top ten. That block
+skipping is what keeps a common word such as "customer" from scoring all 10,000 docs.
+
+Field lengths are normalised by the averages recorded when the index was built; a few
+later edits shift the true averages negligibly, and every rebuild resets them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import formats
+from whoosh.fields import FieldType
+from whoosh.scoring import BaseScorer, WeightingModel
+
+K1 = 1.2
+B = 0.75
+# How much a word counts in each part of an article; aliases are what agents type.
+FIELD_WEIGHTS: Mapping[str, float] = {
+    "title": 4.0,
+    "aliases": 3.0,
+    "tags": 2.0,
+    "category": 1.5,
+    "body": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class FieldAverages:
+    """Average length in words of each weighted field, recorded at build time."""
+
+    lengths: Mapping[str, float]
+
+    @classmethod
+    def of(cls, totals: Mapping[str, int], documents: int) -> FieldAverages:
+        count = max(1, documents)
+        return cls({name: max(1.0, totals.get(name, 0) / count) for name in FIELD_WEIGHTS})
+
+    @classmethod
+    def from_json(cls, data: object) -> FieldAverages | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            lengths = {name: max(1.0, float(data[name])) for name in FIELD_WEIGHTS}
+        except (KeyError, TypeError, ValueError):
+            return None
+        return cls(lengths)
+
+    def to_json(self) -> dict[str, float]:
+        return dict(self.lengths)
+
+
+def impacts(
+    fields: Mapping[str, Mapping[str, int]], lengths: Mapping[str, int], averages: FieldAverages
+) -> dict[str, float]:
+    """term -> impact: each field's BM25 term weight, times the field's weight, summed.
+
+    Each field saturates on its own (as whoosh's per-field BM25F does), so a word in the
+    title *and* the aliases scores well above one repeated in the body; pooling the
+    fields before saturating let a body full of mentions tie with a title match.
+    """
+    result: dict[str, float] = {}
+    for name, counts in fields.items():
+        norm = K1 * (1 - B + B * lengths[name] / averages.lengths[name])
+        scale = FIELD_WEIGHTS[name] * (K1 + 1)
+        for term, count in counts.items():
+            result[term] = result.get(term, 0.0) + scale * count / (count + norm)
+    return result
+
+
+class ImpactField(FieldType):
+    """An indexed field that takes ``{term: impact}`` instead of text to analyse.
+
+    Marked scorable although nothing reads its lengths: whoosh looks up a field length
+    for every posting it writes, and for a field without lengths that lookup is a file
+    ``stat()`` per posting (millions in a rebuild); with lengths it is a cached read.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(formats.Existence(), analyzer=None, scorable=True, stored=False)
+
+    def index(
+        self, value: Mapping[str, float], **kwargs: Any
+    ) -> Iterator[tuple[bytes, int, float, bytes]]:
+        for term, impact in value.items():
+            yield term.encode("utf-8"), 1, impact, b""
+
+
+class WordsField(FieldType):
+    """The distinct unstemmed words of an article, for completions and spelling only."""
+
+    def __init__(self) -> None:
+        super().__init__(formats.Existence(), analyzer=None, scorable=False, stored=False)
+
+    def index(
+        self, value: frozenset[str], **kwargs: Any
+    ) -> Iterator[tuple[bytes, int, float, bytes]]:
+        for word in value:
+            yield word.encode("utf-8"), 1, 1.0, b""
+
+
+class ImpactWeighting(WeightingModel):
+    """Scores a posting as ``idf × stored impact × query boost``."""
+
+    use_final = False
+
+    def idf(self, searcher: Any, fieldname: str, text: bytes) -> float:
+        parent = searcher.get_parent()
+        documents = parent.doc_count_all()
+        frequency = parent.doc_frequency(fieldname, text)
+        return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: float = 1) -> ImpactScorer:
+        parent = searcher.get_parent()
+        factor = parent.idf(fieldname, text) * qf
+        return ImpactScorer(factor, searcher.term_info(fieldname, text).max_weight())
+
+
+class ImpactScorer(BaseScorer):
+    def __init__(self, factor: float, max_weight: float) -> None:
+        self.factor = factor
+        self._max_quality = factor * max_weight
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def score(self, matcher: Any) -> float:
+        return self.factor * matcher.weight()
+
+    def max_quality(self) -> float:
+        return self._max_quality
+
+    def block_quality(self, matcher: Any) -> float:
+        return self.factor * matcher.block_max_weight()
