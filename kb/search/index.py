@@ -32,7 +32,13 @@ from kb.search.documents import (
     lexicon_document,
     to_document,
 )
-from kb.search.scoring import FieldAverages, ImpactField, ImpactWeighting, WordsField
+from kb.search.scoring import (
+    FieldAverages,
+    ImpactCodec,
+    ImpactField,
+    ImpactWeighting,
+    WordsField,
+)
 from kb.search.snippets import Snippet, make_snippet
 from kb.search.text import normalise, stems
 
@@ -126,7 +132,7 @@ class SearchIndex:
                 report.step(ANALYSE)
             averages = averages_of(analysed)
             index = whoosh_index.create_in(str(staging), _schema())
-            writer = index.writer(limitmb=256)
+            writer = index.writer(limitmb=256, codec=ImpactCodec())
             for document in analysed:
                 writer.add_document(**to_document(document, averages, with_words=False))
                 report.step(ADD)
@@ -155,7 +161,7 @@ class SearchIndex:
                 return False
             try:
                 index = self._open()
-                writer = index.writer(timeout=WRITER_TIMEOUT_S)
+                writer = index.writer(timeout=WRITER_TIMEOUT_S, codec=ImpactCodec())
                 for article in articles:
                     writer.update_document(**to_document(analyse(article), meta.averages))
                 writer.commit()

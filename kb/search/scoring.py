@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from whoosh import formats
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import FieldType
 from whoosh.scoring import BaseScorer, WeightingModel
 
@@ -82,13 +83,11 @@ def impacts(
 class ImpactField(FieldType):
     """An indexed field that takes ``{term: impact}`` instead of text to analyse.
 
-    Marked scorable although nothing reads its lengths: whoosh looks up a field length
-    for every posting it writes, and for a field without lengths that lookup is a file
-    ``stat()`` per posting (millions in a rebuild); with lengths it is a cached read.
+    Not scorable: the impact already holds the length normalisation.
     """
 
     def __init__(self) -> None:
-        super().__init__(formats.Existence(), analyzer=None, scorable=True, stored=False)
+        super().__init__(formats.Existence(), analyzer=None, scorable=False, stored=False)
 
     def index(
         self, value: Mapping[str, float], **kwargs: Any
@@ -108,6 +107,17 @@ class WordsField(FieldType):
     ) -> Iterator[tuple[bytes, int, float, bytes]]:
         for word in value:
             yield word.encode("utf-8"), 1, 1.0, b""
+
+
+class ImpactCodec(W3Codec):
+    """whoosh's W3 codec, minus the per-posting field-length lookup when writing.
+
+    ``length_stats`` makes the writer look up the document's field length for every
+    posting it writes, to record per-block length bounds for BM25; impacts need none,
+    and for fields without stored lengths each lookup was a file ``stat()``.
+    """
+
+    length_stats = False
 
 
 class ImpactWeighting(WeightingModel):
