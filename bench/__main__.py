@@ -40,6 +40,17 @@ def _found(run: EngineRun, kind: Kind) -> str:
     return f"{stats.targets_found}/{stats.targets}" if stats.targets else "–"
 
 
+def _found_cell(run: EngineRun) -> str:
+    parts = [_found(run, Kind.PLAIN), _found(run, Kind.TYPING)]
+    parts += [_found_early(run), _found(run, Kind.TYPO)]
+    return " · ".join(parts)
+
+
+def _found_early(run: EngineRun) -> str:
+    stats = run.kinds[Kind.TYPING]
+    return f"{100 * stats.early_found / stats.early:.0f} %" if stats.early else "–"
+
+
 def search_table(runs: Sequence[EngineRun]) -> list[str]:
     sizes = sorted({r.articles for r in runs})
     lines: list[str] = []
@@ -50,7 +61,7 @@ def search_table(runs: Sequence[EngineRun]) -> list[str]:
             f"**{size:,} articles** — {queries} queries, top {10} with snippets",
             "",
             "| Engine | Index build | p50 | p95 | p99 | Edit visible (median / max) "
-            "| Found: plain · typing · typo |",
+            "| Found in top 10: plain · phrase · while typing · typo |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for run in group:
@@ -59,7 +70,7 @@ def search_table(runs: Sequence[EngineRun]) -> list[str]:
                 f"{run.build_s:.1f} s",
                 *(_ms(run.percentile(p)) for p in PERCENTILES),
                 f"{_ms(percentile(run.updates_ms, 50))} / {_ms(max(run.updates_ms))}",
-                " · ".join(_found(run, k) for k in (Kind.PLAIN, Kind.TYPING, Kind.TYPO)),
+                _found_cell(run),
             ]
             lines.append("| " + " | ".join(cells) + " |")
         if len(group) == 2:

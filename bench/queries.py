@@ -101,6 +101,7 @@ class Query:
     text: str
     kind: Kind
     target: str | None = None  # the slug an agent typing this is looking for
+    final: bool = True  # False for the keystrokes before a typed phrase is complete
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def _session(rng: random.Random, article: ArticleDraft) -> list[Query]:
     """Every prefix, from the third character on, of a phrase an agent types for ``article``."""
     phrase = rng.choice([article.title.lower(), *article.aliases])
     return [
-        Query(phrase[:end], Kind.TYPING, article.slug if end == len(phrase) else None)
+        Query(phrase[:end], Kind.TYPING, article.slug, final=end == len(phrase))
         for end in range(3, len(phrase) + 1)
     ]
 

@@ -27,6 +27,8 @@ class KindStats:
     with_results: int = 0
     targets: int = 0
     targets_found: int = 0
+    early: int = 0  # keystrokes before the phrase was complete
+    early_found: int = 0
 
 
 @dataclass
@@ -61,9 +63,13 @@ def replay(engine: Engine, queries: Sequence[Query]) -> tuple[list[float], dict[
         stats = kinds[query.kind]
         stats.queries += 1
         stats.with_results += bool(found)
-        if query.target is not None:
+        hit = any(f.slug == query.target for f in found)
+        if query.target is not None and query.final:
             stats.targets += 1
-            stats.targets_found += any(f.slug == query.target for f in found)
+            stats.targets_found += hit
+        elif query.target is not None:
+            stats.early += 1
+            stats.early_found += hit
     return latencies, kinds
 
 

@@ -18,6 +18,7 @@ from cli import (
     demo_command,
     playbook_commands,
     promise_commands,
+    user_commands,
 )
 from companion.errors import CompanionError
 from companion.paths import DATA_DIR_ENV, DB_URL_ENV
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     call_commands.register(commands)
     promise_commands.register(commands)
     demo_command.register(commands)
+    user_commands.register(commands)
     return parser
 
 

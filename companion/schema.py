@@ -8,6 +8,8 @@ prefixes, entries by call, and promises by state, owner and due date.
 from __future__ import annotations
 
 import peewee
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as run_operations
 
 from companion.audit import AuditEvent
 from companion.call_articles import CallArticle
@@ -23,6 +25,7 @@ from companion.customer_models import (
 from companion.drafts import Draft
 from companion.entries import Entry
 from companion.migrations import Component, Migration
+from companion.phrasing_rules import create_phrasing_rules
 from companion.promises import Promise, PromiseEvent
 from companion.users import User
 
@@ -54,11 +57,32 @@ def _create_call_pane_tables(db: peewee.Database) -> None:
     db.create_tables([Draft, CallArticle])
 
 
+def _add_account_columns(db: peewee.Database) -> None:
+    """Passwords and the disabled flag for accounts.
+
+    A database created from migration 1 onwards by this version already has both
+    columns (migration 1 builds the table from the current model), so only the
+    missing ones are added. ``NOT NULL DEFAULT FALSE`` in one statement fills old rows
+    without SQLite's copy-the-table rebuild, which other tables' foreign keys forbid.
+    """
+    table = User._meta.table_name
+    present = {column.name for column in db.get_columns(table)}
+    migrator = SchemaMigrator.from_database(db)
+    operations = [
+        migrator.add_column(table, name, getattr(User, name), allow_not_null=True)
+        for name in ("password_hash", "disabled")
+        if name not in present
+    ]
+    run_operations(*operations)
+
+
 CORE = Component(
     "core",
     [
         Migration(1, "users", _create_users),
         Migration(2, "customers, links, calls, entries, promises and audit", _create_call_records),
         Migration(3, "composer drafts and articles opened during calls", _create_call_pane_tables),
+        Migration(4, "account passwords and disabled accounts", _add_account_columns),
+        Migration(5, "phrasing rules with history, seeded", create_phrasing_rules),
     ],
 )

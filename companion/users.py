@@ -30,6 +30,9 @@ class User(BaseModel):
     display_name = peewee.CharField()
     role = peewee.CharField(default=Role.AGENT.value)
     is_local_default = peewee.BooleanField(default=False)
+    # Both added by core migration 4; rows from before it have no password and are enabled.
+    password_hash = peewee.TextField(null=True)
+    disabled = peewee.BooleanField(default=False, constraints=[peewee.SQL("DEFAULT FALSE")])
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
 

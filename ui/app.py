@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from companion.errors import CompanionError
 from kb.workspace import Workspace, open_workspace
+from ui.login_dialog import sign_in
 from ui.main_window import MainWindow
 
 
@@ -44,6 +45,9 @@ def run_app(data_dir: str | None = None, db_url: str | None = None) -> int:
     workspace = open_or_explain(data_dir, db_url)
     if workspace is None:
         return 1
+    if not sign_in(workspace):
+        workspace.close()
+        return 0
     window = MainWindow(workspace)
     window.show()
     try:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.call_articles import record_article_opened
+from companion.permissions import can_manage_accounts
 from companion.promises import PromiseView
 from companion.users import User
 from kb.workspace import Workspace
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         worker.indexFailed.connect(self._on_index_failed)
 
         self._bind_shortcuts()
+        self._build_menus()
         self.resize(1440, 900)
         self._restore_layout()
         self.index_ready = False
@@ -170,6 +172,28 @@ class MainWindow(QMainWindow):
         if self.work_tabs.currentWidget() is self.follow_ups:
             self.follow_ups.refresh()
         self.notifier.check_now()
+
+    def _build_menus(self) -> None:
+        """Menus mirror the shortcuts for discovery; supervisor tools appear by role."""
+        desk = self.menuBar().addMenu("&Desk")
+        for action in self.actions():
+            desk.addAction(action)
+        user = self.workspace.user
+        tools = [
+            ("&Accounts…", can_manage_accounts(user), self.show_accounts),
+        ]
+        visible = [(label, slot) for label, allowed, slot in tools if allowed]
+        if visible:
+            supervisor = self.menuBar().addMenu("Super&visor")
+            for label, slot in visible:
+                supervisor.addAction(label, slot)
+
+    def show_accounts(self) -> None:
+        from ui.accounts_dialog import AccountsDialog
+
+        dialog = AccountsDialog(self.workspace.user, self.runner, self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def show_help(self) -> None:
         HelpOverlay(self).exec()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.collectors import Collector, FilterCollector, TopCollector
 from whoosh.fields import ID, STORED, Schema
 from whoosh.query import Or, Term
 from whoosh.searching import Searcher
@@ -32,15 +33,10 @@ from kb.search.documents import (
     lexicon_document,
     to_document,
 )
-from kb.search.scoring import (
-    FieldAverages,
-    ImpactCodec,
-    ImpactField,
-    ImpactWeighting,
-    WordsField,
-)
+from kb.search.scoring import FieldAverages, ImpactField, ImpactWeighting, WordsField
 from kb.search.snippets import Snippet, make_snippet
 from kb.search.text import normalise, stems
+from kb.search.writing import open_writer
 
 # Bump when the schema or analyzers change, so old indexes are rebuilt rather than misread.
 INDEX_FORMAT = 3
@@ -50,6 +46,10 @@ WRITER_TIMEOUT_S = 10.0
 RELATED_MAX_CHARS = 4000
 RELATED_TERMS = 12
 DRAFTS = Term("status", Status.DRAFT.value)
+# How many matches the collector scores between attempts to prune the query (drop terms
+# that can no longer reach the top N). whoosh tries every 10, and on a 20-term prefix
+# expansion those attempts cost more than the scoring they save.
+REPLACE_EVERY = 100
 
 Progress = Callable[[int, int], None]
 
@@ -92,6 +92,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._index: whoosh_index.Index | None = None
         self._searcher: Searcher | None = None
+        self._masks: tuple[Searcher, set[int], set[int]] | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -132,7 +133,7 @@ class SearchIndex:
                 report.step(ANALYSE)
             averages = averages_of(analysed)
             index = whoosh_index.create_in(str(staging), _schema())
-            writer = index.writer(limitmb=256, codec=ImpactCodec())
+            writer = open_writer(index)
             for document in analysed:
                 writer.add_document(**to_document(document, averages, with_words=False))
                 report.step(ADD)
@@ -161,7 +162,7 @@ class SearchIndex:
                 return False
             try:
                 index = self._open()
-                writer = index.writer(timeout=WRITER_TIMEOUT_S, codec=ImpactCodec())
+                writer = open_writer(index, timeout=WRITER_TIMEOUT_S)
                 for article in articles:
                     writer.update_document(**to_document(analyse(article), meta.averages))
                 writer.commit()
@@ -267,9 +268,12 @@ class SearchIndex:
     ) -> tuple[list[object], int]:
         if built.query is None:
             return [], 0
-        # Masking the few drafts is cheaper than allowing the many published articles.
-        mask = None if include_drafts else DRAFTS
-        results = searcher.search(built.query, limit=max(1, limit), mask=mask)
+        collector: Collector = TopCollector(limit=max(1, limit), replace=REPLACE_EVERY)
+        hidden = self._hidden(searcher, include_drafts)
+        if hidden:
+            collector = FilterCollector(collector, restrict=hidden)
+        searcher.search_with_collector(built.query, collector)
+        results = collector.results()
         # Slice, not list(): list() asks len(), which re-runs the whole query unpruned.
         return results[:], results.scored_length()
 
@@ -303,6 +307,23 @@ class SearchIndex:
     def _refresh(self) -> None:
         if self._searcher is not None:
             self._searcher = self._searcher.refresh()
+
+    def _hidden(self, searcher: Searcher, include_drafts: bool) -> set[int]:
+        """Documents a result must not show: deleted versions, and drafts unless asked for.
+
+        Masking the few drafts is cheaper than allowing the many published articles, and
+        deleted versions are masked here, once per result set, because
+        :class:`query_builder.BoostedTerm` leaves them in its postings for speed.
+        Computed once per searcher, since it only changes when the index does.
+        """
+        if self._masks is None or self._masks[0] is not searcher:
+            deleted: set[int] = set()
+            for leaf, offset in searcher.leaf_searchers():
+                gone = getattr(leaf.reader(), "deleted_docs_set", ())
+                deleted.update(offset + docnum for docnum in gone)
+            drafts = set(searcher.docs_for_query(DRAFTS)) | deleted
+            self._masks = (searcher, deleted, drafts)
+        return self._masks[1] if include_drafts else self._masks[2]
 
     def _stored_meta(self) -> _Meta | None:
         return _Meta.read(self.directory)

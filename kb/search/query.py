@@ -16,6 +16,7 @@ an edit distance of one or two, again searched by their stems.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,8 +30,17 @@ from kb.search.text import STOPS, codes_in, normalise, stem_word, stems
 MAX_QUERY_CHARS = 300
 MAX_WORDS = 24
 PREFIX_MIN = 2
-PREFIX_EXPANSIONS = 24
+# Completions kept for a half-typed word, by its length. "st" begins thousands of words:
+# the few most frequent are what an agent most likely means, the next keystroke narrows
+# the rest, and every completion kept is one more long posting list to score. Measured
+# on the benchmark: 24 completions found the article while typing no more often than
+# these caps, at three times the 99th-percentile latency.
+PREFIX_EXPANSIONS = {2: 4, 3: 6}
+MAX_PREFIX_EXPANSIONS = 8
 FUZZY_MIN = 4
+# Longer "words" are pasted noise, not typos, and the edit-distance automaton's cost
+# grows with the word's length (a 300-letter word took 70 ms).
+FUZZY_MAX = 20
 FUZZY_EXPANSIONS = 6
 CODE_BOOST = 3.0
 PREFIX_BOOST = 0.9
@@ -62,18 +72,29 @@ class BuiltQuery:
 
 
 class BoostedTerm(wq.Term):
-    """A term whose boost is handed to the scorer rather than wrapped around its matcher.
+    """A term matched straight off a segment's postings, with its boost in the scorer.
 
-    whoosh's ``Term`` wraps a boosted matcher in another matcher, one more Python call
-    per posting; the impact scorer multiplies the boost in for free.
+    whoosh's ``Term`` puts a wrapper matcher around the postings for a boost, and the
+    segment reader puts another around them once any document in the segment has been
+    deleted (every edit deletes the old version): two more Python calls per posting, on
+    every query, from the first edit until the next rebuild. Here the boost goes into the
+    impact scorer for free, and deleted documents are *not* filtered: whoever runs the
+    query must mask them, once per result set, as :class:`kb.search.index.SearchIndex`
+    does. Anything unusual (a multi-segment searcher, another reader) takes whoosh's path.
     """
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         text = self.text.encode("utf-8") if isinstance(self.text, str) else self.text
-        if (self.fieldname, text) not in searcher.reader():
+        reader = searcher.reader()
+        if (self.fieldname, text) not in reader:
             return super().matcher(searcher, context)
         weighting = searcher.weighting if context is None else context.weighting
-        return searcher.postings(self.fieldname, text, weighting=weighting, qf=self.boost)
+        terms = getattr(reader, "_terms", None)
+        if not searcher.is_atomic() or terms is None:
+            return searcher.postings(self.fieldname, text, weighting=weighting, qf=self.boost)
+        scorer = weighting.scorer(searcher, self.fieldname, text, qf=self.boost)
+        field_format = searcher.schema[self.fieldname].format
+        return terms.matcher(self.fieldname, text, field_format, scorer=scorer)
 
 
 def parse(text: str) -> ParsedQuery:
@@ -120,15 +141,25 @@ def _add_words(
 
 
 def _completions(reader: IndexReader, prefix: str) -> list[str]:
-    """The most frequent indexed words starting with ``prefix`` (capped, so ``a`` is cheap)."""
-    top = reader.most_frequent_terms(WORDS, number=PREFIX_EXPANSIONS, prefix=prefix)
-    return [_as_text(term) for _, term in top]
+    """The most frequent indexed words starting with ``prefix``, capped by its length.
+
+    Asked of each segment and summed here: across segments whoosh merges the term
+    lists one term at a time in Python, which an edit (a second segment) made the
+    slowest part of a two-letter search.
+    """
+    weights: dict[str, float] = {}
+    for leaf, _ in reader.leaf_readers():
+        for term, info in leaf.iter_prefix(WORDS, prefix):
+            word = _as_text(term)
+            weights[word] = weights.get(word, 0.0) + info.weight()
+    keep = PREFIX_EXPANSIONS.get(len(prefix), MAX_PREFIX_EXPANSIONS)
+    return heapq.nlargest(keep, weights, key=lambda w: (weights[w], w))
 
 
 def _unknown_words(parsed: ParsedQuery, reader: IndexReader) -> Iterable[str]:
     seen = set()
     for word in parsed.words:
-        if len(word) < FUZZY_MIN or word in seen or word in STOPS:
+        if not FUZZY_MIN <= len(word) <= FUZZY_MAX or word in seen or word in STOPS:
             continue
         seen.add(word)
         if reader.doc_frequency(WORDS, word) == 0:
@@ -136,9 +167,18 @@ def _unknown_words(parsed: ParsedQuery, reader: IndexReader) -> Iterable[str]:
 
 
 def _near_words(reader: IndexReader, word: str) -> list[str]:
-    """Indexed words within one edit (two for long words), most frequent first."""
+    """Indexed words within one edit (two for long words), most frequent first.
+
+    Asked of each segment: a segment walks its word list with an edit-distance
+    automaton, while whoosh's multi-segment reader computes the distance to every word
+    sharing the first letter, in Python (40 ms after a single edit).
+    """
     distance = 1 if len(word) <= 5 else 2
-    candidates = {_as_text(t) for t in reader.terms_within(WORDS, word, distance, prefix=1)}
+    candidates = {
+        _as_text(term)
+        for leaf, _ in reader.leaf_readers()
+        for term in leaf.terms_within(WORDS, word, distance, prefix=1)
+    }
     # frequency() is the words' total weight: how many articles use them (see WordsField).
     ranked = sorted(candidates, key=lambda w: (-reader.frequency(WORDS, w), w))
     return ranked[:FUZZY_EXPANSIONS]

@@ -4,10 +4,12 @@ whoosh's own BM25F looks up each document's field length for every posting it sc
 and scores every field separately, so one word was five posting lists and a length
 lookup per posting. Here every field of an article is folded into one ``text`` field
 whose posting weight is the term's finished *impact*: its length-normalised, saturated
-BM25 frequency in each field, times the field's weight, summed over the fields. At query time a posting scores ``idf ×
-impact``, and because each posting block records its largest weight, whoosh can bound
-a block's best score exactly and skip blocks that cannot reach the top ten. That block
-skipping is what keeps a common word such as "customer" from scoring all 10,000 docs.
+BM25 frequency in each field, times the field's weight, summed over the fields.
+
+At query time a posting scores ``idf × impact``, and because each posting block
+records its largest weight, whoosh can bound a block's best score exactly and skip
+blocks that cannot reach the top ten. That block skipping is what keeps a common word
+such as "customer" from scoring all 10,000 articles.
 
 Field lengths are normalised by the averages recorded when the index was built; a few
 later edits shift the true averages negligibly, and every rebuild resets them.
@@ -21,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from whoosh import formats
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import FieldType
 from whoosh.scoring import BaseScorer, WeightingModel
 
@@ -97,27 +98,23 @@ class ImpactField(FieldType):
 
 
 class WordsField(FieldType):
-    """The distinct unstemmed words of an article, for completions and spelling only."""
+    """Unstemmed words with how many articles use them, for completions and spelling.
+
+    Takes ``{word: articles}``. A rebuild puts the whole playbook's words in one lexicon
+    document, one posting per word weighted by its article count, instead of one posting
+    per word per article: whoosh ranks prefix completions by a term's total weight, which
+    is the same number, and the rebuild writes half as many postings. An edited article
+    brings its own words (weight 1 each), so new words are known at once.
+    """
 
     def __init__(self) -> None:
         super().__init__(formats.Existence(), analyzer=None, scorable=False, stored=False)
 
     def index(
-        self, value: frozenset[str], **kwargs: Any
+        self, value: Mapping[str, int], **kwargs: Any
     ) -> Iterator[tuple[bytes, int, float, bytes]]:
-        for word in value:
-            yield word.encode("utf-8"), 1, 1.0, b""
-
-
-class ImpactCodec(W3Codec):
-    """whoosh's W3 codec, minus the per-posting field-length lookup when writing.
-
-    ``length_stats`` makes the writer look up the document's field length for every
-    posting it writes, to record per-block length bounds for BM25; impacts need none,
-    and for fields without stored lengths each lookup was a file ``stat()``.
-    """
-
-    length_stats = False
+        for word, articles in value.items():
+            yield word.encode("utf-8"), 1, float(articles), b""
 
 
 class ImpactWeighting(WeightingModel):

@@ -20,13 +20,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QToolTip
 
+from companion import phrasing_rules
 from companion.errors import CompanionError
 from companion.phrasing import (
     Coach,
     Flag,
     apply_replacement,
     code_point_offset,
-    default_coach,
     flag_at,
     utf16_spans,
 )
@@ -59,14 +59,24 @@ class PhrasingCoach(QObject):
         super().__init__(edit)
         self.edit = edit
         self.hint = hint
-        self.coach = coach or default_coach()
+        self.coach = coach or phrasing_rules.coach_or_default()
         self.highlighter = PhrasingHighlighter(edit.document(), self.coach)
         edit.viewport().installEventFilter(self)
+        if coach is None:
+            self._rules_seen = phrasing_rules.changes()
+            edit.textChanged.connect(self._follow_rule_edits)
         edit.cursorPositionChanged.connect(self._update_hint)
         edit.textChanged.connect(self._update_hint)
         shortcut = QShortcut(QKeySequence(REPLACE_KEYS), edit)
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         shortcut.activated.connect(self.replace_at_cursor)
+
+    def _follow_rule_edits(self) -> None:
+        """A supervisor's rule edit reaches a field that is already open at its next keystroke."""
+        if self._rules_seen != phrasing_rules.changes():
+            self._rules_seen = phrasing_rules.changes()
+            self.coach = self.highlighter.coach = phrasing_rules.coach_or_default()
+            self.highlighter.rehighlight()
 
     def flags_in_block(self, cursor: QTextCursor) -> tuple[str, list[Flag], int]:
         """The cursor's paragraph, its flags, and the cursor's index in it (code points)."""

@@ -1,0 +1,272 @@
+"""The audit trail for supervisors: filter by person, action, object and dates; export CSV.
+
+Filters apply as they change (a read of at most a few hundred rows), newest events
+first. An impossible range (end before start) is said under the filters and the
+table keeps what it showed, rather than going blank for no visible reason. The
+export is written off the UI thread, because it also writes an audit event and
+the database may be busy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QStandardPaths,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from companion import audit_query
+from companion.audit import AuditEntry
+from companion.clock import local_today
+from companion.errors import CompanionError
+from companion.users import User
+from ui.service_runner import ServiceRunner
+from ui.time_format import local_datetime
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("When", "Person", "Action", "Object", "Details")
+SHOW_MAX = 500
+DETAILS_MAX = 160
+ERROR = "#b3261e"
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Events as rows; the full details are one hover away, the first part is in the row."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._events: list[AuditEntry] = []
+
+    def set_events(self, events: Sequence[AuditEntry]) -> None:
+        self.beginResetModel()
+        self._events = list(events)
+        self.endResetModel()
+
+    def events(self) -> list[AuditEntry]:
+        return list(self._events)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(COLUMNS)
+        ):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._events):
+            return None
+        event = self._events[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cells(event)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(COLUMNS) - 1:
+            return json.dumps(event.details, ensure_ascii=False, indent=1, sort_keys=True)
+        return None
+
+
+class AuditView(QWidget):
+    def __init__(self, user: User, runner: ServiceRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("auditView")
+        self.user = user
+        self.runner = runner
+        self.person = QComboBox()
+        self.action = QComboBox()
+        self.object_type = QComboBox()
+        today = local_today()
+        self.since_on, self.since = _date_filter("&From", today - timedelta(days=7))
+        self.until_on, self.until = _date_filter("&To", today)
+        filters = QHBoxLayout()
+        for caption, field in (
+            ("&Person", self.person),
+            ("&Action", self.action),
+            ("&Object", self.object_type),
+        ):
+            label = QLabel(caption)
+            label.setBuddy(field)
+            filters.addWidget(label)
+            filters.addWidget(field)
+        for check, edit in ((self.since_on, self.since), (self.until_on, self.until)):
+            filters.addWidget(check)
+            filters.addWidget(edit)
+        filters.addStretch(1)
+        self.export_button = QPushButton("E&xport CSV…")
+        self.export_button.clicked.connect(self.export)
+        filters.addWidget(self.export_button)
+
+        self.model = AuditTableModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("auditTable")
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Audit events")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.message = QLabel()
+        self.message.setObjectName("auditMessage")
+        self.message.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setObjectName("auditError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {ERROR};")
+        self.error.hide()
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.error)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        self._load_choices()
+        for combo in (self.person, self.action, self.object_type):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        for check, edit in ((self.since_on, self.since), (self.until_on, self.until)):
+            check.toggled.connect(edit.setEnabled)
+            check.toggled.connect(self.apply_filters)
+            edit.dateChanged.connect(self.apply_filters)
+        self.apply_filters()
+
+    def apply_filters(self) -> None:
+        try:
+            events = audit_query.search_events(
+                self.user,
+                actor=self.person.currentData(),
+                action=self.action.currentData(),
+                object_type=self.object_type.currentData(),
+                since=_chosen(self.since_on, self.since),
+                until=_chosen(self.until_on, self.until),
+                limit=SHOW_MAX,
+            )
+        except CompanionError as exc:
+            self._show_error(str(exc))
+            return
+        self._show_error("")
+        self.model.set_events(events)
+        if not events:
+            self.message.setText("No events match these filters.")
+        elif len(events) == SHOW_MAX:
+            self.message.setText(
+                f"Showing the newest {SHOW_MAX} events; narrow the filters to reach older ones."
+            )
+        else:
+            self.message.setText(f"{len(events)} event{'s' if len(events) != 1 else ''}.")
+
+    def export(self) -> None:
+        events = self.model.events()
+        if not events:
+            self._show_error("There is nothing to export: no events match these filters.")
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        start = Path(folder) / f"Audit trail {local_today():%Y-%m-%d}.csv"
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, "Export the audit trail as CSV", str(start), "CSV files (*.csv)"
+        )
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".csv":
+            path = path.with_name(f"{path.name}.csv")
+        self.export_button.setEnabled(False)
+        self.message.setText("Exporting…")
+        self.runner.submit(
+            audit_query.export_csv,
+            self.user,
+            events,
+            path,
+            on_done=lambda written: self._exported(written, len(events)),
+            on_error=self._export_failed,
+        )
+
+    def _exported(self, written: Path, count: int) -> None:
+        self.export_button.setEnabled(True)
+        self._show_error("")
+        self.message.setText(f"Exported {count} event{'s' if count != 1 else ''} to {written}.")
+
+    def _export_failed(self, message: str) -> None:
+        self.export_button.setEnabled(True)
+        self.message.clear()
+        self._show_error(message)
+
+    def _load_choices(self) -> None:
+        try:
+            choices = audit_query.filter_choices(self.user)
+        except CompanionError as exc:
+            self._show_error(str(exc))
+            self.setEnabled(False)
+            return
+        self.person.addItem("Anyone", None)
+        for person in choices.people:
+            self.person.addItem(person.display_name, person.id)
+        self.action.addItem("Any action", None)
+        for action in choices.actions:
+            self.action.addItem(action.capitalize(), action)
+        self.object_type.addItem("Any object", None)
+        for object_type in choices.object_types:
+            self.object_type.addItem(object_type.replace("_", " ").capitalize(), object_type)
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+
+def _date_filter(caption: str, start: date) -> tuple[QCheckBox, QDateEdit]:
+    """A date bound that is off until ticked, so a range can be left open on either side."""
+    check = QCheckBox(caption)
+    edit = QDateEdit(QDate(start.year, start.month, start.day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setEnabled(False)
+    edit.setAccessibleName(caption.replace("&", "") + " date")
+    return check, edit
+
+
+def _chosen(check: QCheckBox, edit: QDateEdit) -> date | None:
+    if not check.isChecked():
+        return None
+    value = edit.date()
+    return date(value.year(), value.month(), value.day())
+
+
+def _cells(event: AuditEntry) -> tuple[str, ...]:
+    details = json.dumps(event.details, ensure_ascii=False, sort_keys=True)
+    if len(details) > DETAILS_MAX:
+        details = details[:DETAILS_MAX].rstrip() + "…"
+    return (
+        f"{local_datetime(event.at):%Y-%m-%d %H:%M:%S}",
+        event.actor_name,
+        event.action,
+        f"{event.object_type.replace('_', ' ')} {event.object_id[:8]}",
+        details,
+    )
