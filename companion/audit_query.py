@@ -82,10 +82,10 @@ def search_events(
             f"The end date {until:%Y-%m-%d} is before the start date {since:%Y-%m-%d}. "
             "Swap them, or clear one to leave that side open."
         )
-    condition: peewee.Expression = AuditEvent.id.is_null(False)
+    conditions: list[peewee.Expression] = []
     actor_id = actor.id if isinstance(actor, User) else _blank_to_none(actor)
     if actor_id is not None:
-        condition &= AuditEvent.actor == actor_id
+        conditions.append(AuditEvent.actor == actor_id)
     for column, value in (
         (AuditEvent.action, action),
         (AuditEvent.object_type, object_type),
@@ -93,18 +93,19 @@ def search_events(
     ):
         wanted = _blank_to_none(value)
         if wanted is not None:
-            condition &= column == wanted
+            conditions.append(column == wanted)
     if since is not None:
-        condition &= AuditEvent.at >= local_midnight_utc(since)
+        conditions.append(AuditEvent.at >= local_midnight_utc(since))
     if until is not None:
-        condition &= AuditEvent.at < local_midnight_utc(until + timedelta(days=1))
+        conditions.append(AuditEvent.at < local_midnight_utc(until + timedelta(days=1)))
     query = (
         AuditEvent.select(AuditEvent, User)
         .join(User)
-        .where(condition)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(limit)
     )
+    if conditions:
+        query = query.where(*conditions)
     return [
         AuditEntry(
             id=event.id,

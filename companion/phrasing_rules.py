@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 SHIPPED_BY = "shipped with Companion"
 EDITORS = (Role.SUPERVISOR, Role.ADMIN)
+ID_MAX = 80
 _EDIT_ACTION = "Editing phrasing rules"
 _FIELDS = ("pattern", "suggestion", "why", "replaceable", "severity", "unless", "enabled")
 _changes = 0
@@ -55,7 +56,7 @@ _changes = 0
 
 class PhrasingRuleRecord(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
-    rule_id = peewee.CharField(max_length=80, unique=True)
+    rule_id = peewee.CharField(max_length=ID_MAX, unique=True)
     pattern = peewee.TextField()
     suggestion = peewee.TextField()
     why = peewee.TextField()
@@ -79,7 +80,7 @@ class PhrasingRuleRevision(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     record = peewee.ForeignKeyField(PhrasingRuleRecord, backref="revisions", on_delete="RESTRICT")
     revision = peewee.IntegerField()
-    rule_id = peewee.CharField(max_length=80)
+    rule_id = peewee.CharField(max_length=ID_MAX)
     pattern = peewee.TextField()
     suggestion = peewee.TextField()
     why = peewee.TextField()
@@ -128,6 +129,8 @@ def save_rule(user: User, rule: PhrasingRule, *, expected_revision: int | None =
     """
     require_role(user, *EDITORS, action=_EDIT_ACTION)
     rule = _tidy(rule)
+    if len(rule.id) > ID_MAX:
+        raise InvalidInput(f"A rule id is at most {ID_MAX} characters; shorten '{rule.id}'.")
     validate_rule(rule)
     _check_set(rule)
     with database.atomic():

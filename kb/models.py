@@ -1,7 +1,9 @@
 """Playbook tables: the current head of each article and its immutable revisions.
 
-``Article`` is a convenience head that always equals its newest revision; the
-revisions are the record. Nothing in ``ArticleRevision`` is ever updated or deleted.
+``Article`` is a convenience head that always equals its newest revision (the
+editors' working copy); ``published_revision`` points at the revision agents see,
+so a supervisor can save drafts of a live article without hiding it. The revisions
+are the record: nothing in ``ArticleRevision`` is ever updated or deleted.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class Article(BaseModel):
     status = peewee.CharField(default="published")
     review_by = peewee.DateField(null=True)
     revision = peewee.IntegerField(default=1)
+    # Added by playbook migration 2; None while the article has never been published.
+    published_revision = peewee.IntegerField(null=True)
     content_hash = peewee.CharField()
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)

@@ -3,7 +3,9 @@
 Every path that saves an article (the importer, the editor, the default playbook)
 goes through here: the database transaction commits first, then the index is told.
 If the index cannot be updated it is marked stale and rebuilt on next open, because
-the database is the record and the index is only derived from it.
+the database is the record and the index is only derived from it. The index is
+given what agents see (``SaveResult.visible``), so a draft saved over a published
+article never replaces the published text in search.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class Playbook:
     def save(self, draft: ArticleDraft, user: User) -> store.SaveResult:
         result = store.save_article(draft, user)
         if result.outcome is not store.SaveOutcome.UNCHANGED:
-            self._reindex([result.article])
+            self._reindex([result.visible])
         return result
 
     def save_batch(
@@ -45,7 +47,7 @@ class Playbook:
                 continue
             results.append(result)
             if result.outcome is not store.SaveOutcome.UNCHANGED:
-                changed.append(result.article)
+                changed.append(result.visible)
         if changed:
             self._reindex(changed)
         return results

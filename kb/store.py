@@ -2,13 +2,20 @@
 
 Saving identical content is recognised by its hash and changes nothing, which is what
 makes re-importing an unchanged playbook a no-op.
+
+Two views of an article: the *working copy* is its newest revision, whatever its
+status (``get_article``, what editors edit); the *visible* article is its newest
+published revision, or the newest draft while it was never published (``list_articles``,
+``visible_article``, ``revision_fingerprint``: what the viewer and the search index
+show). Saving a revision whose status is published publishes it; saving a draft of a
+published article leaves agents reading the published one.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from companion.db import database, utcnow
@@ -26,8 +33,11 @@ class SaveOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class SaveResult:
+    """``article`` is the working copy just saved; ``visible`` what agents now see."""
+
     article: ArticleData
     outcome: SaveOutcome
+    visible: ArticleData
 
 
 @dataclass(frozen=True)
@@ -47,17 +57,25 @@ def save_article(draft: ArticleDraft, user: User) -> SaveResult:
     with database.atomic():
         head = Article.get_or_none(Article.slug == clean.slug)
         if head is not None and head.content_hash == digest:
-            return SaveResult(_to_data(head), SaveOutcome.UNCHANGED)
+            return SaveResult(_to_data(head), SaveOutcome.UNCHANGED, _visible(head))
         fields = _content_fields(clean)
+        publishes = clean.status is Status.PUBLISHED
         if head is None:
             head = Article.create(
-                **fields, revision=1, content_hash=digest, updated_by=user, updated_at=now
+                **fields,
+                revision=1,
+                published_revision=1 if publishes else None,
+                content_hash=digest,
+                updated_by=user,
+                updated_at=now,
             )
             outcome = SaveOutcome.CREATED
         else:
             head.revision += 1
             for name, value in fields.items():
                 setattr(head, name, value)
+            if publishes:
+                head.published_revision = head.revision
             head.content_hash = digest
             head.updated_by = user
             head.updated_at = now
@@ -71,10 +89,12 @@ def save_article(draft: ArticleDraft, user: User) -> SaveResult:
             saved_by=user,
             **fields,
         )
-    return SaveResult(_to_data(head), outcome)
+        visible = _visible(head)
+    return SaveResult(_to_data(head), outcome, visible)
 
 
 def get_article(slug: str) -> ArticleData:
+    """The working copy: the newest revision, draft or published."""
     head = Article.get_or_none(Article.slug == slug)
     if head is None:
         raise NotFound(f"There is no playbook article {slug!r}.")
@@ -86,11 +106,59 @@ def find_article(slug: str) -> ArticleData | None:
     return None if head is None else _to_data(head)
 
 
+def visible_article(slug: str) -> ArticleData:
+    """What agents read: the published revision, or the draft of a never-published one."""
+    head = Article.get_or_none(Article.slug == slug)
+    if head is None:
+        raise NotFound(f"There is no playbook article {slug!r}.")
+    return _visible(head)
+
+
+def published_revision(slug: str) -> int | None:
+    head = Article.get_or_none(Article.slug == slug)
+    if head is None:
+        raise NotFound(f"There is no playbook article {slug!r}.")
+    return None if head.published_revision is None else int(head.published_revision)
+
+
 def list_articles(status: Status | None = None) -> list[ArticleData]:
-    query = Article.select(Article, User).join(User).order_by(Article.category, Article.title)
+    """Every article as agents see it (see the module docstring), by category and title."""
+    heads = list(Article.select(Article, User).join(User))
+    older = _older_published(heads)
+    articles = [
+        _revision_to_data(head.id, older[head.slug]) if head.slug in older else _to_data(head)
+        for head in heads
+    ]
     if status is not None:
-        query = query.where(Article.status == status.value)
+        articles = [a for a in articles if a.status is status]
+    return sorted(articles, key=lambda a: (a.category, a.title))
+
+
+def list_working_copies() -> list[ArticleData]:
+    """Every article's newest revision, for editors, by category and title."""
+    query = Article.select(Article, User).join(User).order_by(Article.category, Article.title)
     return [_to_data(a) for a in query]
+
+
+def stale_slugs(today: date) -> set[str]:
+    """Slugs whose visible revision was due for review before ``today``.
+
+    Reads only slugs and dates, so the search pane can ask often without loading bodies.
+    """
+    current = Article.select(Article.slug).where(
+        (Article.review_by < today)
+        & (Article.published_revision.is_null() | (Article.published_revision == Article.revision))
+    )
+    older = (
+        ArticleRevision.select(ArticleRevision.slug)
+        .join(Article, on=(ArticleRevision.article == Article.id))
+        .where(
+            (Article.published_revision != Article.revision)
+            & (ArticleRevision.number == Article.published_revision)
+            & (ArticleRevision.review_by < today)
+        )
+    )
+    return {row.slug for row in current} | {row.slug for row in older}
 
 
 def all_slugs() -> set[str]:
@@ -119,8 +187,9 @@ def get_revision(slug: str, number: int) -> RevisionData:
 
 
 def revision_fingerprint() -> list[tuple[str, int]]:
-    """(slug, revision) for every article: what the search index must reflect."""
-    return [(row.slug, row.revision) for row in Article.select(Article.slug, Article.revision)]
+    """(slug, visible revision) for every article: what the search index must reflect."""
+    query = Article.select(Article.slug, Article.revision, Article.published_revision)
+    return [(row.slug, row.published_revision or row.revision) for row in query]
 
 
 def _content_fields(draft: ArticleDraft) -> dict[str, object]:
@@ -134,6 +203,54 @@ def _content_fields(draft: ArticleDraft) -> dict[str, object]:
         "status": str(draft.status),
         "review_by": draft.review_by,
     }
+
+
+def _visible(head: Article) -> ArticleData:
+    if head.published_revision is None or head.published_revision == head.revision:
+        return _to_data(head)
+    row = (
+        ArticleRevision.select(ArticleRevision, User)
+        .join(User)
+        .where(
+            (ArticleRevision.article == head.id)
+            & (ArticleRevision.number == head.published_revision)
+        )
+        .get()
+    )
+    return _revision_to_data(head.id, row)
+
+
+def _older_published(heads: list[Article]) -> dict[str, ArticleRevision]:
+    """Published revisions of the articles whose working copy has moved on, in one query."""
+    if not any(h.published_revision not in (None, h.revision) for h in heads):
+        return {}
+    query = (
+        ArticleRevision.select(ArticleRevision, User)
+        .join_from(ArticleRevision, User)
+        .join_from(ArticleRevision, Article, on=(ArticleRevision.article == Article.id))
+        .where(
+            (Article.published_revision != Article.revision)
+            & (ArticleRevision.number == Article.published_revision)
+        )
+    )
+    return {row.slug: row for row in query}
+
+
+def _revision_to_data(article_id: str, row: ArticleRevision) -> ArticleData:
+    return ArticleData(
+        id=article_id,
+        slug=row.slug,
+        title=row.title,
+        body=row.body,
+        category=row.category,
+        tags=tuple(json.loads(row.tags)),
+        aliases=tuple(json.loads(row.aliases)),
+        status=Status(row.status),
+        review_by=row.review_by,
+        revision=row.number,
+        updated_at=row.saved_at,
+        updated_by=row.saved_by.display_name,
+    )
 
 
 def _to_data(head: Article) -> ArticleData:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.call_articles import record_article_opened
-from companion.permissions import can_manage_accounts
+from companion.permissions import can_manage_accounts, can_view_team
 from companion.promises import PromiseView
 from companion.users import User
 from kb.workspace import Workspace
@@ -180,6 +181,9 @@ class MainWindow(QMainWindow):
             desk.addAction(action)
         user = self.workspace.user
         tools = [
+            ("&Team view…", can_view_team(user), self.show_team),
+            ("&Phrasing rules…", can_view_team(user), self.show_rules),
+            ("Audit &log…", can_view_team(user), self.show_audit),
             ("&Accounts…", can_manage_accounts(user), self.show_accounts),
         ]
         visible = [(label, slot) for label, allowed, slot in tools if allowed]
@@ -187,6 +191,31 @@ class MainWindow(QMainWindow):
             supervisor = self.menuBar().addMenu("Super&visor")
             for label, slot in visible:
                 supervisor.addAction(label, slot)
+
+    def show_team(self) -> None:
+        from ui.team_view import TeamView
+
+        self._show_tool("Team view", TeamView(self.workspace.user))
+
+    def show_rules(self) -> None:
+        from ui.rules_editor import RulesEditor
+
+        self._show_tool("Phrasing rules", RulesEditor(self.workspace.user, self.runner))
+
+    def show_audit(self) -> None:
+        from ui.audit_view import AuditView
+
+        self._show_tool("Audit log", AuditView(self.workspace.user, self.runner))
+
+    def _show_tool(self, title: str, widget: QWidget) -> None:
+        """Supervisor tools open in their own window so the call pane stays usable."""
+        window = QDialog(self)
+        window.setWindowTitle(f"Companion — {title}")
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        layout = QVBoxLayout(window)
+        layout.addWidget(widget)
+        window.resize(1000, 680)
+        window.show()
 
     def show_accounts(self) -> None:
         from ui.accounts_dialog import AccountsDialog

@@ -8,6 +8,7 @@ counts words, then :func:`to_document` turns counts into impacts.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from kb.article import ArticleData
@@ -78,12 +79,13 @@ def averages_of(articles: list[AnalysedArticle]) -> FieldAverages:
 
 
 def to_document(
-    article: AnalysedArticle, averages: FieldAverages, *, with_words: bool = True
+    article: AnalysedArticle, averages: FieldAverages, words: Collection[str] = ()
 ) -> dict[str, object]:
     """The keyword arguments for whoosh's ``add_document`` / ``update_document``.
 
-    A rebuild leaves the words out (``with_words=False``) and adds them all at once with
-    :func:`lexicon_document`; see :class:`kb.search.scoring.WordsField`.
+    ``words`` are the article's words the lexicon does not hold yet. A rebuild passes
+    none and adds every word at once with :func:`lexicon_document`; an edit passes the
+    words that are new since (see :class:`kb.search.scoring.WordsField`).
     """
     document: dict[str, object] = {
         "slug": article.slug,
@@ -93,17 +95,22 @@ def to_document(
         "category_name": article.category,
         "plain": article.plain,
     }
-    if with_words:
-        document["words"] = dict.fromkeys(article.words, 1)
+    if words:
+        document["words"] = dict.fromkeys(words, 1)
     return document
 
 
-def lexicon_document(articles: list[AnalysedArticle]) -> dict[str, object]:
-    """One document holding every word of the playbook, weighted by its article count."""
+def word_counts(articles: list[AnalysedArticle]) -> dict[str, int]:
+    """Every word of the playbook with the number of articles using it."""
     counts: Counter[str] = Counter()
     for article in articles:
         counts.update(article.words)
-    return {"slug": LEXICON_SLUG, "words": dict(counts), "status": LEXICON_STATUS}
+    return dict(counts)
+
+
+def lexicon_document(counts: dict[str, int]) -> dict[str, object]:
+    """One document holding every word of the playbook, weighted by its article count."""
+    return {"slug": LEXICON_SLUG, "words": counts, "status": LEXICON_STATUS}
 
 
 def _without_title_heading(body: str, title: str) -> str:

@@ -14,7 +14,7 @@ import json
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,15 +32,17 @@ from kb.search.documents import (
     averages_of,
     lexicon_document,
     to_document,
+    word_counts,
 )
 from kb.search.scoring import FieldAverages, ImpactField, ImpactWeighting, WordsField
 from kb.search.snippets import Snippet, make_snippet
 from kb.search.text import normalise, stems
-from kb.search.writing import open_writer
+from kb.search.writing import merge_all_but_largest, merge_small_segments, open_writer
 
 # Bump when the schema or analyzers change, so old indexes are rebuilt rather than misread.
 INDEX_FORMAT = 3
 REVISIONS_FILE = "revisions.json"
+WORDS_FILE = "words.txt"  # the lexicon document's words, one a line
 FEW_RESULTS = 3
 WRITER_TIMEOUT_S = 10.0
 RELATED_MAX_CHARS = 4000
@@ -50,6 +52,8 @@ DRAFTS = Term("status", Status.DRAFT.value)
 # that can no longer reach the top N). whoosh tries every 10, and on a 20-term prefix
 # expansion those attempts cost more than the scoring they save.
 REPLACE_EVERY = 100
+# Segments (the big one included) above which opening the index merges the small ones.
+COMPACT_AT = 8
 
 Progress = Callable[[int, int], None]
 
@@ -93,6 +97,7 @@ class SearchIndex:
         self._index: whoosh_index.Index | None = None
         self._searcher: Searcher | None = None
         self._masks: tuple[Searcher, set[int], set[int]] | None = None
+        self._known_words: frozenset[str] | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -115,6 +120,7 @@ class SearchIndex:
     ) -> bool:
         """Rebuild if needed; returns True when a rebuild happened."""
         if not self.needs_rebuild(revisions):
+            self._compact_if_fragmented()
             return False
         self.rebuild(load_articles(), progress)
         return True
@@ -123,6 +129,7 @@ class SearchIndex:
         """Build a complete new index beside the old one, then swap it in."""
         with self._lock:
             self.close()
+            self._known_words = None
             staging = self.directory.with_name(self.directory.name + ".new")
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
@@ -135,9 +142,11 @@ class SearchIndex:
             index = whoosh_index.create_in(str(staging), _schema())
             writer = open_writer(index)
             for document in analysed:
-                writer.add_document(**to_document(document, averages, with_words=False))
+                writer.add_document(**to_document(document, averages))
                 report.step(ADD)
-            writer.add_document(**lexicon_document(analysed))
+            counts = word_counts(analysed)
+            writer.add_document(**lexicon_document(counts))
+            _write_words(staging, counts)
             writer.commit()
             index.close()
             _Meta({a.slug: a.revision for a in articles}, averages).write(staging)
@@ -162,10 +171,13 @@ class SearchIndex:
                 return False
             try:
                 index = self._open()
+                known = self._lexicon_words()
                 writer = open_writer(index, timeout=WRITER_TIMEOUT_S)
                 for article in articles:
-                    writer.update_document(**to_document(analyse(article), meta.averages))
-                writer.commit()
+                    analysed = analyse(article)
+                    new_words = analysed.words - known
+                    writer.update_document(**to_document(analysed, meta.averages, new_words))
+                writer.commit(mergetype=merge_small_segments)
                 meta.revisions.update({a.slug: a.revision for a in articles})
                 meta.write(self.directory)
                 self._refresh()
@@ -173,6 +185,25 @@ class SearchIndex:
                 (self.directory / REVISIONS_FILE).unlink(missing_ok=True)
                 return False
             return True
+
+    def _compact_if_fragmented(self) -> None:
+        """Merge the segments that saves left behind, when there are many of them.
+
+        Saves only merge a few tiny segments (see :mod:`kb.search.writing`), so after
+        many edits the index is in pieces and every query pays for each. This runs when
+        the index is opened, which the window does off the UI thread; it costs about
+        as much as the edits it merges. Failing is harmless: many segments are slower,
+        not wrong.
+        """
+        with self._lock:
+            try:
+                if len(self._current_searcher().reader().leaf_readers()) <= COMPACT_AT:
+                    return
+                writer = open_writer(self._open(), timeout=WRITER_TIMEOUT_S)
+                writer.commit(mergetype=merge_all_but_largest)
+                self._refresh()
+            except Exception:  # noqa: BLE001 - see docstring: an optimisation only
+                return
 
     def close(self) -> None:
         with self._lock:
@@ -325,6 +356,20 @@ class SearchIndex:
             self._masks = (searcher, deleted, drafts)
         return self._masks[1] if include_drafts else self._masks[2]
 
+    def _lexicon_words(self) -> frozenset[str]:
+        """The words the lexicon document holds (``words.txt``), read once per rebuild.
+
+        Unreadable means empty: edits then post all their words, which is correct, only
+        bigger.
+        """
+        if self._known_words is None:
+            try:
+                text = (self.directory / WORDS_FILE).read_text("utf-8")
+            except (OSError, UnicodeError):
+                text = ""
+            self._known_words = frozenset(text.split("\n")) - {""}
+        return self._known_words
+
     def _stored_meta(self) -> _Meta | None:
         return _Meta.read(self.directory)
 
@@ -386,3 +431,8 @@ class _PhasedProgress:
     def finish(self) -> None:
         if self.progress is not None:
             self.progress(self.total, self.total)
+
+
+def _write_words(directory: Path, words: Iterable[str]) -> None:
+    """Record the lexicon document's words, so edits can post only the new ones."""
+    (directory / WORDS_FILE).write_text("\n".join(sorted(words)), "utf-8")

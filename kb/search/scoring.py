@@ -103,8 +103,10 @@ class WordsField(FieldType):
     Takes ``{word: articles}``. A rebuild puts the whole playbook's words in one lexicon
     document, one posting per word weighted by its article count, instead of one posting
     per word per article: whoosh ranks prefix completions by a term's total weight, which
-    is the same number, and the rebuild writes half as many postings. An edited article
-    brings its own words (weight 1 each), so new words are known at once.
+    is the same number, and the rebuild writes half as many postings. The lexicon
+    document is never deleted, so its words stay known until the next rebuild; an
+    edited article posts only the words it holds that the lexicon does not (weight 1
+    each), which keeps edits small and the segments they leave cheap to merge.
     """
 
     def __init__(self) -> None:

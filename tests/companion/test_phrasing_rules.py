@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from companion import phrasing_rules
 from companion.audit import AuditEvent
@@ -169,6 +171,27 @@ def test_the_test_box_shows_what_a_draft_would_trigger_before_saving(supervisor:
     assert try_sentence("It was cancelled.", with_draft(stored, disabled)) == []
     with pytest.raises(InvalidInput, match="cannot be used"):
         try_sentence(sentence, [dataclasses.replace(SOONER, pattern="as(ap")])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    pattern=st.one_of(st.from_regex(r"[a-z]{3,9}\*?( [a-z]{2,6})?", fullmatch=True), st.text()),
+    rule_id=st.one_of(st.from_regex(r"[a-z]{1,12}(-[a-z0-9]{1,5})?", fullmatch=True), st.text()),
+)
+def test_any_typed_rule_is_saved_or_refused_with_a_message_never_half_written(
+    supervisor: User, pattern: str, rule_id: str
+) -> None:
+    before = _counts()
+    try:
+        save_rule(supervisor, dataclasses.replace(SOONER, id=rule_id, pattern=pattern))
+    except InvalidInput as exc:
+        assert str(exc)
+        assert _counts() == before
+    else:
+        stored = {view.rule.id: view.rule.pattern for view in list_rules(supervisor)}
+        assert stored[rule_id.strip()] == pattern.strip()
 
 
 @pytest.mark.parametrize(

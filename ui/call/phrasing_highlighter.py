@@ -39,14 +39,14 @@ class PhrasingHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument, coach: Coach) -> None:
         super().__init__(document)
         self.coach = coach
-        self.format = QTextCharFormat()
-        self.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-        self.format.setUnderlineColor(UNDERLINE)
+        self.underline = QTextCharFormat()
+        self.underline.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self.underline.setUnderlineColor(UNDERLINE)
 
     def highlightBlock(self, text: str) -> None:
         flags = self.coach.check(text)
         for start, length in utf16_spans(text, flags):
-            self.setFormat(start, length, self.format)
+            self.setFormat(start, length, self.underline)
 
 
 EditWidget = QPlainTextEdit | QTextEdit
