@@ -77,6 +77,9 @@ def _shoot(data_dir: Path, out: Path) -> int:
     pane.composer.edit.setPlainText("Told her the last payment was declined")
     settle(lambda: bool(pane.suggestions.hits))
     save("call")
+    window.show_follow_ups()
+    window.follow_ups.set_team(True)  # the demo's promises belong to its named agents
+    save("followups")
     window.close()
     workspace.close()
     del app
