@@ -3,6 +3,12 @@
 Links between articles use the ``article:`` scheme and navigate here; web links open
 in the system browser; anything else (a link to a file that was not imported) is
 explained in the status line instead of silently doing nothing.
+
+The viewer shows what agents see: the published revision. An article past its
+review-by date says so, and once :meth:`ArticleView.track_reads` names the reader,
+an article published anew since they last opened it says that too, with the
+changes one click away (the ``diff:`` links, which article bodies cannot contain:
+the sanitiser only lets http(s), mailto and ``article:`` through).
 """
 
 from __future__ import annotations
@@ -13,11 +19,17 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from companion.clock import local_today
 from companion.errors import CompanionError
-from kb import store
+from companion.users import User
+from kb import editing, reads, store
 from kb.article import ArticleData
 from kb.links import slug_from_url
 from kb.render import render_markdown
+from ui.diff_view import DiffDialog
+from ui.service_runner import ServiceRunner
+
+DIFF_SCHEME = "diff"
 
 ARTICLE_CSS = """
 h1 { font-size: 20pt; font-weight: 600; margin: 0 0 6px 0; }
@@ -26,6 +38,8 @@ p, li { line-height: 140%; }
 a { color: #1f5fa8; text-decoration: none; }
 code { font-family: monospace; }
 .meta { color: #6b6f76; font-size: 9pt; }
+.due { color: #8a5300; font-weight: 600; }
+.changed { background-color: #eef4fb; }
 """
 
 
@@ -44,7 +58,15 @@ class ArticleView(QTextBrowser):
         self._history: list[str] = []
         self._position = -1
         self.current: ArticleData | None = None
+        self.reader: User | None = None
+        self._runner: ServiceRunner | None = None
+        self.diff_dialog: DiffDialog | None = None
         self.show_welcome()
+
+    def track_reads(self, user: User, runner: ServiceRunner | None = None) -> None:
+        """Remember what ``user`` opens (through ``runner``, off the UI thread, if given)."""
+        self.reader = user
+        self._runner = runner
 
     def show_welcome(self) -> None:
         self.setHtml(
@@ -83,7 +105,8 @@ class ArticleView(QTextBrowser):
 
     def _show(self, slug: str) -> bool:
         try:
-            article = store.get_article(slug)
+            article = store.visible_article(slug)
+            change = None if self.reader is None else reads.changed_since_read(self.reader, slug)
         except CompanionError as exc:
             self.message.emit(str(exc))
             return False
@@ -93,21 +116,54 @@ class ArticleView(QTextBrowser):
             f"updated {article.updated_at:%Y-%m-%d} by {article.updated_by}"
         )
         draft = " · <b>draft</b>" if article.status == "draft" else ""
+        if article.review_by is not None and article.review_by < local_today():
+            draft += f' · <span class="due">Review due since {article.review_by:%Y-%m-%d}</span>'
+        notice = ""
+        if change is not None:
+            old, new = change
+            notice = (
+                f'<p class="changed">Changed since you last read (revision {old} → {new}) — '
+                f'<a href="{DIFF_SCHEME}:{html.escape(slug)}/{old}/{new}">show changes</a></p>'
+            )
         heading = (
             ""
             if article.body.lstrip().startswith("# ")
             else f"<h1>{html.escape(article.title)}</h1>"
         )
         body = render_markdown(article.body)
-        self.setHtml(f'<p class="meta">{meta}{draft}</p>{heading}{body}')
+        self.setHtml(f'<p class="meta">{meta}{draft}</p>{notice}{heading}{body}')
+        self._mark_read(article)
         self.articleOpened.emit(slug)
         return True
+
+    def _mark_read(self, article: ArticleData) -> None:
+        if self.reader is None:
+            return
+        if self._runner is None:
+            reads.mark_read(self.reader, article.slug, article.revision)
+        else:
+            self._runner.submit(reads.mark_read, self.reader, article.slug, article.revision)
+
+    def show_changes(self, slug: str, old: int, new: int) -> None:
+        """Open the side-by-side comparison of two revisions of ``slug``."""
+        try:
+            rows = editing.diff(slug, old, new)
+            title = store.visible_article(slug).title
+        except CompanionError as exc:
+            self.message.emit(str(exc))
+            return
+        self.diff_dialog = DiffDialog(title, rows, old, new, self)
+        self.diff_dialog.open()
 
     def _follow_link(self, url: QUrl) -> None:
         target = url.toString()
         slug = slug_from_url(target)
         if slug is not None:
             self.open_article(slug)
+        elif url.scheme() == DIFF_SCHEME:
+            parts = url.path().split("/")
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                self.show_changes(parts[0], int(parts[1]), int(parts[2]))
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
         elif target.startswith("#"):

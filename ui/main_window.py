@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.call_articles import record_article_opened
-from companion.permissions import can_manage_accounts, can_view_team
+from companion.permissions import can_edit_playbook, can_manage_accounts, can_view_team
 from companion.promises import PromiseView
 from companion.users import User
 from kb.workspace import Workspace
@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.call_pane.message.connect(self.show_message)
         self.call_pane.articleRequested.connect(self.playbook.open_article)
         self.playbook.viewer.articleOpened.connect(self._note_article_opened)
+        self.playbook.viewer.track_reads(workspace.user, self.runner)
 
         self.follow_ups = FollowUpsView(workspace.user, self.runner)
         self.follow_ups.message.connect(self.show_message)
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
             desk.addAction(action)
         user = self.workspace.user
         tools = [
+            ("Playbook &editor…", can_edit_playbook(user), self.show_editor),
             ("&Team view…", can_view_team(user), self.show_team),
             ("&Phrasing rules…", can_view_team(user), self.show_rules),
             ("Audit &log…", can_view_team(user), self.show_audit),
@@ -191,6 +193,13 @@ class MainWindow(QMainWindow):
             supervisor = self.menuBar().addMenu("Super&visor")
             for label, slot in visible:
                 supervisor.addAction(label, slot)
+
+    def show_editor(self) -> None:
+        from ui.editor import open_editor
+
+        slug = self.playbook.viewer.current.slug if self.playbook.viewer.current else None
+        editor = open_editor(self, self.workspace, self.runner, slug)
+        editor.playbookChanged.connect(self.playbook.refresh)
 
     def show_team(self) -> None:
         from ui.team_view import TeamView

@@ -7,6 +7,9 @@ Ctrl+1..7 open the article for each call stage.
 
 from __future__ import annotations
 
+from datetime import date
+
+import peewee
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -21,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from companion.clock import local_today
+from kb import store
 from kb.search.index import SearchResults
 from kb.stages import CALL_STAGES
 from ui.article_view import ArticleView
@@ -38,6 +43,7 @@ class PlaybookPane(QWidget):
         self.setObjectName("playbookPane")
         self._worker = worker
         self._latest_request = 0
+        self._review_due: tuple[date, set[str]] | None = None
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("searchBox")
@@ -143,7 +149,8 @@ class PlaybookPane(QWidget):
         self.viewer.open_article(slug)
 
     def refresh(self) -> None:
-        """Run the current query again, e.g. after the index was rebuilt."""
+        """Run the current query again, e.g. after the index was rebuilt or an edit."""
+        self._review_due = None
         self._on_text_changed(self.search_box.text())
 
     # -- search --------------------------------------------------------------------
@@ -157,6 +164,7 @@ class PlaybookPane(QWidget):
     def _on_results(self, request_id: int, results: SearchResults) -> None:
         if request_id != self._latest_request:
             return  # an older query; the agent has typed on since
+        self.results_model.set_review_due(self._stale_slugs())
         self.results_model.set_hits(results.hits)
         count = "1 article" if results.total == 1 else f"{results.total} articles"
         if not results.text.strip():
@@ -169,6 +177,16 @@ class PlaybookPane(QWidget):
         else:
             self.status_label.setText("No articles match. Try fewer or different words.")
         self.resultsShown.emit(results.text)
+
+    def _stale_slugs(self) -> set[str]:
+        """Articles past review, looked up once a day or after :meth:`refresh`, not per key."""
+        today = local_today()
+        if self._review_due is None or self._review_due[0] != today:
+            try:
+                self._review_due = (today, store.stale_slugs(today))
+            except peewee.DatabaseError:
+                return set()  # the marker is a courtesy; search must not fail for it
+        return self._review_due[1]
 
     @Slot(int, str)
     def _on_search_failed(self, request_id: int, message: str) -> None:

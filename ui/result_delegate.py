@@ -1,4 +1,8 @@
-"""Draws a search hit as a title line and a snippet with the matched words in bold."""
+"""Draws a search hit as a title line and a snippet with the matched words in bold.
+
+A hit past its review-by date gets a small "review due" label after its category,
+so an agent weighs advice that may be out of date before reading it to a caller.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from ui.results_model import CategoryRole, SnippetHtmlRole
+from ui.results_model import CategoryRole, ReviewDueRole, SnippetHtmlRole
 
 PADDING = 8
+REVIEW_DUE = "#8a5300"
 
 
 class SearchHitDelegate(QStyledItemDelegate):
@@ -23,12 +28,17 @@ class SearchHitDelegate(QStyledItemDelegate):
         # The stylesheet keeps selection light, so the normal text colours stay readable on it.
         colour = option.palette.color(QPalette.ColorRole.Text).name()
         muted = option.palette.color(QPalette.ColorRole.PlaceholderText).name()
+        due = (
+            f'&nbsp;&nbsp;<span style="color:{REVIEW_DUE}; font-size:small">review due</span>'
+            if index.data(ReviewDueRole)
+            else ""
+        )
         document = QTextDocument()
         document.setDefaultFont(option.font)
         document.setDocumentMargin(0)
         document.setHtml(
             f'<div style="color:{colour}"><span style="font-weight:600">{title}</span>'
-            f'&nbsp;&nbsp;<span style="color:{muted}">{category}</span>'
+            f'&nbsp;&nbsp;<span style="color:{muted}">{category}</span>{due}'
             f'<div style="color:{muted}">{snippet}</div></div>'
         )
         document.setTextWidth(max(50, option.rect.width() - 2 * PADDING))

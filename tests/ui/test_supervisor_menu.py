@@ -34,7 +34,7 @@ def test_a_supervisor_sees_team_rules_and_audit_but_not_accounts(
     window = MainWindow(workspace)
     qtbot.addWidget(window)
     items = supervisor_items(window)
-    assert items == ["&Team view…", "&Phrasing rules…", "Audit &log…"]
+    assert items == ["Playbook &editor…", "&Team view…", "&Phrasing rules…", "Audit &log…"]
     window.show_team()
     titles = [d.windowTitle() for d in window.findChildren(QDialog) if d.isVisible()]
     assert "Companion — Team view" in titles

@@ -1,0 +1,251 @@
+"""The playbook editor as a supervisor uses it, and what agents then see in the viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import QAbstractItemModel, Qt, QUrl
+from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from companion import drafts
+from companion.clock import local_today
+from companion.users import Role, User, create_user
+from kb import editing, store
+from kb.article import Status
+from kb.editing import DiffKind
+from kb.workspace import Workspace
+from ui.article_view import ArticleView
+from ui.editor import PlaybookEditor, open_editor
+from ui.editor.editor_window import draft_key
+from ui.main_window import MainWindow
+from ui.results_model import ReviewDueRole
+from ui.service_runner import ServiceRunner
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def grace(workspace: Workspace) -> User:
+    workspace.ensure_index()
+    workspace.user = create_user("Grace", Role.SUPERVISOR)
+    return workspace.user
+
+
+@pytest.fixture
+def runner(qtbot: QtBot, workspace: Workspace) -> Iterator[ServiceRunner]:
+    service_runner = ServiceRunner(workspace.db_url)
+    yield service_runner
+    qtbot.waitUntil(lambda: service_runner.pending == 0, timeout=20_000)
+    service_runner.stop()
+
+
+def _watch(widget: QWidget, *models: QAbstractItemModel) -> None:
+    for model in models:
+        # Parented to the widget, so the tester checks the model for the whole test.
+        QAbstractItemModelTester(
+            model, QAbstractItemModelTester.FailureReportingMode.Warning, widget
+        )
+
+
+def _editor(qtbot: QtBot, workspace: Workspace, runner: ServiceRunner) -> PlaybookEditor:
+    editor = open_editor(None, workspace, runner, "greeting")
+    qtbot.addWidget(editor)
+    history = editor.history
+    _watch(editor, editor.model, history.model, history.table.diff_model)
+    qtbot.waitExposed(editor)
+    return editor
+
+
+@pytest.fixture
+def editor(
+    qtbot: QtBot, workspace: Workspace, grace: User, runner: ServiceRunner
+) -> PlaybookEditor:
+    return _editor(qtbot, workspace, runner)
+
+
+def _replace_body(qtbot: QtBot, editor: PlaybookEditor, text: str) -> None:
+    editor.form.source.selectAll()
+    qtbot.keyClicks(editor.form.source, text)
+
+
+def _press(qtbot: QtBot, editor: PlaybookEditor, key: Qt.Key, modifiers: object, says: str) -> None:
+    qtbot.keyClick(editor, key, modifiers)
+    qtbot.waitUntil(lambda: says in editor.message.text(), timeout=10_000)
+
+
+def test_the_preview_follows_the_source_and_leaves_out_raw_html(
+    qtbot: QtBot, editor: PlaybookEditor
+) -> None:
+    _replace_body(qtbot, editor, "Say **hello**. <script>alert('x')</script>")
+
+    qtbot.waitUntil(lambda: "Say hello." in editor.form.preview.toPlainText())
+    assert "alert" not in editor.form.preview.toPlainText()
+    assert "<script>" in editor.form.source.toPlainText()
+
+
+def test_a_saved_draft_stays_hidden_from_agents_until_published(
+    qtbot: QtBot, editor: PlaybookEditor
+) -> None:
+    before = store.visible_article("greeting")
+    _replace_body(qtbot, editor, "Answer within three rings.")
+
+    _press(qtbot, editor, Qt.Key.Key_S, CTRL, "Saved as draft revision 2")
+
+    assert store.visible_article("greeting") == before
+    assert "Agents see revision 1" in editor.state_label.text()
+    assert drafts.load_draft(draft_key("greeting")) == ""
+
+    _press(qtbot, editor, Qt.Key.Key_P, CTRL_SHIFT, "Published revision 3")
+
+    assert store.visible_article("greeting").body == "Answer within three rings."
+    assert "this is what agents see" in editor.state_label.text()
+
+
+def test_refusals_keep_every_word_typed(qtbot: QtBot, editor: PlaybookEditor) -> None:
+    _replace_body(qtbot, editor, "My careful new wording.")
+    editor.form.slug.setText("abusive-callers")
+
+    _press(qtbot, editor, Qt.Key.Key_S, CTRL, "already used by the article")
+
+    editor.form.slug.setText("greeting")
+    editor.form.title.clear()
+    _press(qtbot, editor, Qt.Key.Key_S, CTRL, "empty title")
+
+    editor.form.title.setText("Greeting")
+    editor.form.review_by.setText("next june")
+    _press(qtbot, editor, Qt.Key.Key_S, CTRL, "write it as YYYY-MM-DD")
+
+    assert editor.form.source.toPlainText() == "My careful new wording."
+    assert len(store.list_revisions("greeting")) == 1
+
+
+def test_a_past_review_date_saves_with_a_warning(qtbot: QtBot, editor: PlaybookEditor) -> None:
+    editor.form.review_by.setText((local_today() - timedelta(days=1)).isoformat())
+
+    _press(qtbot, editor, Qt.Key.Key_S, CTRL, "has already passed")
+
+    assert store.get_article("greeting").review_by == local_today() - timedelta(days=1)
+    editor.review_only.setChecked(True)
+    assert [a.slug for a in editor.model.rows()] == []  # still published with the old date
+    _press(qtbot, editor, Qt.Key.Key_P, CTRL_SHIFT, "Published")
+    assert [a.slug for a in editor.model.rows()] == ["greeting"]
+
+
+def test_history_compares_two_revisions_and_restore_adds_a_draft(
+    qtbot: QtBot, editor: PlaybookEditor
+) -> None:
+    original = store.get_article("greeting").body
+    _replace_body(qtbot, editor, "Second wording.")
+    _press(qtbot, editor, Qt.Key.Key_P, CTRL_SHIFT, "Published revision 3")
+    editor.tabs.setCurrentWidget(editor.history)
+
+    editor.history.select_revisions(1, 3)
+
+    rows = editor.history.table.diff_model.rows()
+    assert any(r.right == "Second wording." and r.kind is not DiffKind.EQUAL for r in rows)
+    assert editor.history.caption.text().startswith("Revision 1 on the left, revision 3")
+
+    editor.history.select_revisions(1)
+    qtbot.mouseClick(editor.history.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Revision 1 is now the working copy" in editor.message.text())
+
+    assert [r.number for r in store.list_revisions("greeting")] == [1, 2, 3, 4]
+    assert store.get_article("greeting").body == original
+    assert store.get_article("greeting").status is Status.DRAFT
+    assert store.visible_article("greeting").body == "Second wording."
+    assert editor.form.source.toPlainText() == original
+
+
+def test_unsaved_edits_come_back_after_a_crash(
+    qtbot: QtBot, workspace: Workspace, editor: PlaybookEditor, runner: ServiceRunner
+) -> None:
+    _replace_body(qtbot, editor, "Half a thought")
+    qtbot.waitUntil(lambda: "Half a thought" in drafts.load_draft(draft_key("greeting")))
+    # A crash: the window never gets to close or save.
+
+    reopened = _editor(qtbot, workspace, runner)
+
+    assert reopened.recovered.isVisible()
+    assert reopened.form.source.toPlainText() != "Half a thought"
+    qtbot.mouseClick(reopened.bring_back, Qt.MouseButton.LeftButton)
+    assert reopened.form.source.toPlainText() == "Half a thought"
+    assert not reopened.recovered.isVisible()
+
+
+def test_an_agent_can_read_history_but_not_change_anything(
+    qtbot: QtBot, workspace: Workspace, runner: ServiceRunner
+) -> None:
+    workspace.user = create_user("Ada", Role.AGENT)
+    viewer = _editor(qtbot, workspace, runner)
+
+    assert not viewer.save_button.isVisible() and not viewer.publish_button.isVisible()
+    _replace_body(qtbot, viewer, "Sneaky edit")
+    qtbot.keyClick(viewer, Qt.Key.Key_S, CTRL)
+    assert "Only supervisors and admins" in viewer.message.text()
+    assert len(store.list_revisions("greeting")) == 1
+
+
+def test_viewer_marks_review_due_and_offers_the_changes_since_last_read(
+    qtbot: QtBot, workspace: Workspace, grace: User
+) -> None:
+    agent = create_user("Ada", Role.AGENT)
+    viewer = ArticleView()
+    qtbot.addWidget(viewer)
+    viewer.track_reads(agent)
+    viewer.open_article("greeting")
+    assert "Changed since you last read" not in viewer.toPlainText()
+
+    greeting = store.get_article("greeting").as_draft()
+    past = date(2020, 1, 31)
+    editing.save_working_copy(
+        workspace.playbook,
+        grace,
+        replace(greeting, body="New steps.", review_by=past),
+        editing="greeting",
+    )
+    editing.publish(workspace.playbook, grace, "greeting")
+    viewer.open_article("greeting")
+
+    text = viewer.toPlainText()
+    assert "Review due since 2020-01-31" in text
+    assert "Changed since you last read (revision 1 → 3) — show changes" in text
+    assert 'href="diff:greeting/1/3"' in viewer.toHtml()
+
+    viewer.anchorClicked.emit(QUrl("diff:greeting/1/3"))
+
+    dialog = viewer.diff_dialog
+    assert dialog is not None and dialog.isVisible()
+    _watch(dialog, dialog.table.diff_model)
+    assert any(r.right == "New steps." for r in dialog.table.diff_model.rows())
+    dialog.reject()
+    viewer.open_article("greeting")
+    assert "Changed since you last read" not in viewer.toPlainText()
+
+
+def test_search_results_flag_articles_past_review(
+    qtbot: QtBot, workspace: Workspace, window: MainWindow
+) -> None:
+    greeting = store.get_article("greeting").as_draft()
+    workspace.playbook.save(replace(greeting, review_by=date(2020, 1, 31)), workspace.user)
+    pane = window.playbook
+    with qtbot.waitSignal(pane.resultsShown, timeout=10_000):
+        pane.refresh()
+
+    flagged = {
+        pane.results_model.hit(row).slug
+        for row in range(pane.results_model.rowCount())
+        if pane.results_model.index(row, 0).data(ReviewDueRole)
+    }
+    assert flagged == {"greeting"}
+    row = next(
+        r
+        for r in range(pane.results_model.rowCount())
+        if pane.results_model.hit(r).slug == "greeting"
+    )
+    assert "review due" in pane.results_model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)

@@ -1,0 +1,427 @@
+"""The playbook editor: supervisors write, preview, save drafts, publish and restore.
+
+Agents keep reading the published revision while a supervisor works on a draft, so
+saving often is safe; only Publish changes what agents see. Every keystroke is also
+kept as a crash-safe draft (like the call composer's), and reopening the article
+after a crash offers those edits back instead of silently replacing or dropping them.
+Writes go through the service runner, so a locked database never freezes the window,
+and a refusal (a slug in use, an empty title) is shown with the form left as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from companion import drafts
+from companion.clock import local_today
+from companion.errors import CompanionError
+from companion.permissions import can_edit_playbook
+from companion.users import User
+from kb import editing, store
+from kb.article import ArticleData, ArticleDraft, Status
+from kb.editing import EditResult
+from kb.playbook import Playbook
+from kb.workspace import Workspace
+from ui.editor.form import ArticleForm, parse_state
+from ui.editor.history import HistoryPanel
+from ui.list_model import RowListModel
+from ui.service_runner import ServiceRunner
+
+AUTOSAVE_MS = 500
+ERROR = "#b3261e"
+WARNING = "#8a5300"
+
+
+def draft_key(slug: str | None) -> str:
+    return f"article:{slug or 'new'}:editor"
+
+
+@dataclass(frozen=True)
+class _Published:
+    saved: EditResult
+    article: ArticleData
+
+
+def _save_and_publish(
+    playbook: Playbook, user: User, draft: ArticleDraft, original: str | None
+) -> _Published:
+    """Publish exactly what is on screen: save it as the working copy, then publish that."""
+    saved = editing.save_working_copy(playbook, user, draft, editing=original)
+    return _Published(saved, editing.publish(playbook, user, saved.article.slug))
+
+
+class PlaybookEditor(QDialog):
+    playbookChanged = Signal()  # something agents can see may have changed
+
+    def __init__(
+        self, workspace: Workspace, runner: ServiceRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("playbookEditor")
+        self.setWindowTitle("Playbook editor")
+        self.workspace = workspace
+        self.user = workspace.user
+        self.runner = runner
+        self.slug: str | None = None
+        self.dirty = False
+        self._sent: dict[str, str] = {}
+        self._stale: set[str] = set()
+
+        self.review_only = QCheckBox("Needs re&view only")
+        self.review_only.setToolTip("Only articles past their review-by date")
+        self.review_only.toggled.connect(lambda _on: self.reload_list())
+        self.model = RowListModel[ArticleData](
+            self._describe, empty_text="No articles.", parent=self
+        )
+        self.list = QListView()
+        self.list.setObjectName("editorArticles")
+        self.list.setAccessibleName("Articles")
+        self.list.setModel(self.model)
+        self.list.activated.connect(self._open_index)
+        self.list.clicked.connect(self._open_index)
+        self.new_button = QPushButton("&New article")
+        self.new_button.setToolTip("Start an empty article (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_article)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.review_only)
+        left_layout.addWidget(self.list, 1)
+        left_layout.addWidget(self.new_button)
+
+        self.state_label = QLabel()
+        self.state_label.setObjectName("editorState")
+        self.recovered = QFrame()
+        self.recovered.setObjectName("recoveredEdits")
+        self.recovered_label = QLabel(
+            "This article has unsaved edits from before the editor last closed."
+        )
+        self.recovered_label.setWordWrap(True)
+        self.bring_back = QPushButton("&Bring them back")
+        self.bring_back.clicked.connect(self.restore_unsaved)
+        self.discard = QPushButton("&Discard them")
+        self.discard.clicked.connect(self.discard_unsaved)
+        banner = QHBoxLayout(self.recovered)
+        banner.addWidget(self.recovered_label, 1)
+        banner.addWidget(self.bring_back)
+        banner.addWidget(self.discard)
+        self.recovered.hide()
+        self._recovered_state: dict[str, str] | None = None
+
+        self.form = ArticleForm()
+        self.form.changed.connect(self._on_edit)
+        self.history = HistoryPanel()
+        self.history.restoreRequested.connect(self.restore_revision)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.form, "&Edit")
+        self.tabs.addTab(self.history, "&History")
+        self.message = QLabel()
+        self.message.setObjectName("editorMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.save_button = QPushButton("&Save draft")
+        self.save_button.setToolTip("Save without changing what agents see (Ctrl+S)")
+        self.save_button.clicked.connect(self.save_draft)
+        self.publish_button = QPushButton("&Publish")
+        self.publish_button.setToolTip("Save and show this text to agents (Ctrl+Shift+P)")
+        self.publish_button.clicked.connect(self.publish)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.publish_button)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.state_label)
+        right_layout.addWidget(self.recovered)
+        right_layout.addWidget(self.tabs, 1)
+        right_layout.addLayout(buttons)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 4)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        for keys, slot in (
+            ("Ctrl+S", self.save_draft),
+            ("Ctrl+Shift+P", self.publish),
+            ("Ctrl+N", self.new_article),
+        ):
+            QShortcut(QKeySequence(keys), self, slot)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.keep_unsaved)
+
+        self.allowed = can_edit_playbook(self.user)
+        for button in (self.save_button, self.publish_button, self.history.restore_button):
+            button.setVisible(self.allowed)
+        if not self.allowed:
+            self.message.setText("Only supervisors and admins can change the playbook.")
+        self.resize(1200, 760)
+        self.reload_list()
+        self.new_article()
+
+    # -- choosing an article -----------------------------------------------------------
+
+    def reload_list(self) -> None:
+        today = local_today()
+        self._stale = store.stale_slugs(today)
+        if self.review_only.isChecked():
+            rows = editing.needs_review(today)
+            self.model.empty_text = "Nothing is past its review-by date."
+        else:
+            rows = store.list_working_copies()
+        self.model.set_rows(rows)
+        self._select_current()
+
+    def open_article(self, slug: str) -> None:
+        """Edit ``slug``'s working copy; unsaved edits to the previous one are kept."""
+        self.keep_unsaved()
+        working = store.get_article(slug)
+        self.slug = working.slug
+        self.form.load(working.as_draft())
+        self.history.show_article(self.slug)
+        self._after_load()
+
+    def new_article(self) -> None:
+        self.keep_unsaved()
+        self.slug = None
+        self.form.load(None)
+        self.history.show_article(None)
+        self._after_load()
+        self.form.title.setFocus()
+
+    def _after_load(self) -> None:
+        self.dirty = False
+        self._select_current()
+        self._update_state()
+        self.message.setText("" if self.allowed else self.message.text())
+        self._offer_unsaved()
+
+    def _open_index(self, index: QModelIndex) -> None:
+        article = self.model.row(index.row())
+        if article is not None and article.slug != self.slug:
+            self.open_article(article.slug)
+
+    def _select_current(self) -> None:
+        slugs = [a.slug for a in self.model.rows()]
+        if self.slug in slugs:
+            self.list.selectionModel().setCurrentIndex(
+                self.model.index(slugs.index(self.slug)),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect,
+            )
+        else:
+            self.list.clearSelection()
+
+    def _describe(self, article: ArticleData) -> str:
+        notes = [article.category]
+        if article.status is Status.DRAFT:
+            notes.append("draft")
+        if article.slug in self._stale:
+            notes.append("review due")
+        return f"{article.title} — {' · '.join(notes)}"
+
+    def _update_state(self) -> None:
+        if self.slug is None:
+            self.state_label.setText("New article: not saved yet. Agents will not see it.")
+            return
+        working = store.get_article(self.slug)
+        published = store.published_revision(self.slug)
+        if published is None:
+            text = f"Revision {working.revision}, never published: agents do not see it yet."
+        elif published == working.revision:
+            text = f"Revision {working.revision}, published: this is what agents see."
+        else:
+            text = (
+                f"Working copy revision {working.revision}, not published. "
+                f"Agents see revision {published}."
+            )
+        self.state_label.setText(text)
+
+    # -- unsaved edits -----------------------------------------------------------------
+
+    def _on_edit(self) -> None:
+        self.dirty = True
+        self._autosave.start()
+
+    def keep_unsaved(self) -> None:
+        """Store the form as a crash-safe draft, if it holds edits not yet saved."""
+        self._autosave.stop()
+        if self.dirty and self.allowed:
+            self.runner.submit(
+                drafts.save_draft,
+                self.user,
+                draft_key(self.slug),
+                self.form.state_json(),
+                on_error=self._show_error,
+            )
+
+    def _offer_unsaved(self) -> None:
+        kept = parse_state(drafts.load_draft(draft_key(self.slug)))
+        self._recovered_state = kept if kept is not None and kept != self.form.state() else None
+        self.recovered.setVisible(self._recovered_state is not None)
+
+    def restore_unsaved(self) -> None:
+        if self._recovered_state is not None:
+            self.form.set_state(self._recovered_state)
+            self._on_edit()
+        self._recovered_state = None
+        self.recovered.hide()
+        self.form.source.setFocus()
+
+    def discard_unsaved(self) -> None:
+        self._recovered_state = None
+        self.recovered.hide()
+        self._forget_unsaved(self.slug)
+
+    def _forget_unsaved(self, slug: str | None) -> None:
+        self.runner.submit(drafts.save_draft, self.user, draft_key(slug), "")
+
+    # -- saving ------------------------------------------------------------------------
+
+    def save_draft(self) -> None:
+        draft = self._form_draft()
+        if draft is None:
+            return
+        self.runner.submit(
+            editing.save_working_copy,
+            self.workspace.playbook,
+            self.user,
+            draft,
+            editing=self.slug,
+            on_done=partial(self._saved, was=self.slug),
+            on_error=self._show_error,
+        )
+
+    def publish(self) -> None:
+        draft = self._form_draft()
+        if draft is None:
+            return
+        self.runner.submit(
+            _save_and_publish,
+            self.workspace.playbook,
+            self.user,
+            draft,
+            self.slug,
+            on_done=partial(self._published, was=self.slug),
+            on_error=self._show_error,
+        )
+
+    def restore_revision(self, number: int) -> None:
+        if self.slug is None or not self.allowed:
+            return
+        self.runner.submit(
+            editing.restore,
+            self.workspace.playbook,
+            self.user,
+            self.slug,
+            number,
+            on_done=partial(self._restored, number=number),
+            on_error=self._show_error,
+        )
+
+    def _form_draft(self) -> ArticleDraft | None:
+        if not self.allowed:
+            return None
+        self.keep_unsaved()
+        try:
+            draft = self.form.draft()
+        except CompanionError as exc:
+            self._show_error(str(exc))
+            return None
+        self._sent = self.form.state()
+        return draft
+
+    def _saved(self, result: EditResult, was: str | None) -> None:
+        self._settle(result.article.slug, was)
+        if result.outcome is store.SaveOutcome.UNCHANGED:
+            self._show("Nothing changed since the last save.", result.warnings)
+        else:
+            self._show(
+                f"Saved as draft revision {result.article.revision}. "
+                "Agents see it once you publish.",
+                result.warnings,
+            )
+
+    def _published(self, done: _Published, was: str | None) -> None:
+        self._settle(done.article.slug, was)
+        self._show(
+            f"Published revision {done.article.revision}: agents now see this text.",
+            done.saved.warnings,
+        )
+
+    def _restored(self, result: EditResult, number: int) -> None:
+        self.open_article(result.article.slug)
+        self.reload_list()
+        self.playbookChanged.emit()
+        self._show(
+            f"Revision {number} is now the working copy (revision {result.article.revision}, "
+            "a draft). Publish it when it reads right.",
+            (),
+        )
+
+    def _settle(self, slug: str, was: str | None) -> None:
+        """After a save: the edits are in the store, so the crash-safe copy can go.
+
+        Typing on while the save was under way keeps those newer edits unsaved.
+        """
+        self.dirty = self.form.state() != self._sent
+        if not self.dirty:
+            self._forget_unsaved(was)
+        self.slug = slug
+        self.history.show_article(slug)
+        self.reload_list()
+        self._update_state()
+        self.playbookChanged.emit()
+
+    def _show(self, text: str, warnings: tuple[str, ...]) -> None:
+        if warnings:
+            self.message.setStyleSheet(f"color: {WARNING}")
+            self.message.setText(" ".join((text, *warnings)))
+        else:
+            self.message.setStyleSheet("")
+            self.message.setText(text)
+
+    def _show_error(self, text: str) -> None:
+        self.message.setStyleSheet(f"color: {ERROR}")
+        self.message.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.keep_unsaved()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        self.keep_unsaved()
+        super().done(result)
+
+
+def open_editor(
+    parent: QWidget | None, workspace: Workspace, runner: ServiceRunner, slug: str | None = None
+) -> PlaybookEditor:
+    """Show a playbook editor window, on ``slug`` if given; the caller keeps the reference."""
+    editor = PlaybookEditor(workspace, runner, parent)
+    if slug is not None:
+        editor.open_article(slug)
+    editor.show()
+    return editor
