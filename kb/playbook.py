@@ -29,7 +29,7 @@ class Playbook:
 
     def save(self, draft: ArticleDraft, user: User) -> store.SaveResult:
         result = store.save_article(draft, user)
-        if result.outcome is not store.SaveOutcome.UNCHANGED:
+        if _agents_see_change(result):
             self._reindex([result.visible])
         return result
 
@@ -46,7 +46,7 @@ class Playbook:
                 results.append(exc)
                 continue
             results.append(result)
-            if result.outcome is not store.SaveOutcome.UNCHANGED:
+            if _agents_see_change(result):
                 changed.append(result.visible)
         if changed:
             self._reindex(changed)
@@ -55,3 +55,11 @@ class Playbook:
     def _reindex(self, articles: Sequence[ArticleData]) -> None:
         if self.index is not None:
             self.index.update_articles(articles)
+
+
+def _agents_see_change(result: store.SaveResult) -> bool:
+    """A draft saved over a published article leaves the indexed text as it was."""
+    return (
+        result.outcome is not store.SaveOutcome.UNCHANGED
+        and result.visible.revision == result.article.revision
+    )
