@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
 }
 CATEGORIES = tuple(TOPICS)
 
+_WORD = re.compile(r"\w+")
 _ONSETS = _words("b br c ch cl d dr f fl g gr h j k l m n p pl qu r s sh st t tr v w z")
 _VOWELS = _words("a e i o u ai ea ou y")
 _CODAS = ("", *_words("n r l s t x nd rk st m"))
@@ -278,7 +280,15 @@ def _body(title: str, writer: _Writer, target: int) -> str:
     while count < target:
         heading = _sentence_case(" ".join(writer.phrase(1, 3)))
         lines += ["", f"## {heading}", " ".join(sentences(4))]
+    # Headings, step numbers and code parts are words too: trim back under the maximum.
+    while word_count("\n".join(lines)) > MAX_WORDS:
+        lines.pop()
     return "\n".join(lines) + "\n"
+
+
+def word_count(markdown: str) -> int:
+    """Words as a search engine sees them: every run of letters or digits."""
+    return len(_WORD.findall(markdown))
 
 
 def _sentence_case(text: str) -> str:

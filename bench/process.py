@@ -58,7 +58,10 @@ class ProcessTimings:
 
 
 def _environment() -> dict[str, str]:
-    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    """Offscreen Qt; and bytecode caching on, as in any installed copy ("warm")."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:

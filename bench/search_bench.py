@@ -39,6 +39,7 @@ class EngineRun:
     latencies_ms: list[float]
     updates_ms: list[float]
     kinds: dict[Kind, KindStats] = field(default_factory=dict)
+    edited_latencies_ms: list[float] = field(default_factory=list)  # after the edits
 
     def percentile(self, p: float) -> float:
         return percentile(self.latencies_ms, p)
@@ -99,9 +100,14 @@ def run_engine(
                 * 1000
                 for i in range(updates)
             ]
+            # Agents search an index that supervisors have been editing, not a fresh one.
+            log(f"{engine.name}: replaying after {updates} edits")
+            edited_latencies, _ = replay(engine, queries)
         finally:
             engine.close()
-    return EngineRun(engine.name, len(articles), build_s, latencies, updates_ms, kinds)
+    return EngineRun(
+        engine.name, len(articles), build_s, latencies, updates_ms, kinds, edited_latencies
+    )
 
 
 def run_all(

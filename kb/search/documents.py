@@ -19,6 +19,8 @@ MIN_WORD = 2  # completions and spelling never need one-letter words
 # The lexicon document's slug and status; no article can have either (slugs are [a-z0-9-]).
 LEXICON_SLUG = "~lexicon"
 LEXICON_STATUS = "lexicon"
+# A column of "category, title" keys that an empty search box lists articles by.
+BROWSE_KEY = "browse_key"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def to_document(
         "title": article.title,
         "category_name": article.category,
         "plain": article.plain,
+        BROWSE_KEY: f"{article.category}\x00{article.title.casefold()}".encode(),
     }
     if words:
         document["words"] = dict.fromkeys(words, 1)

@@ -1,48 +1,52 @@
 """The playbook's whoosh index and its lifecycle.
 
 The index is derived data: it can always be rebuilt from the database, and it is,
-automatically, when it is missing, unreadable, built by an older format, or does not
-reflect the database's article revisions (``revisions.json`` records which revision of
-each article it holds, and the field-length averages its scores were computed with).
-One searcher is kept open and refreshed after commits, because opening a searcher
-costs far more than a query.
+automatically, when it is missing, unreadable, built by an older format, does not
+reflect the database's article revisions, or holds many articles indexed one edit at a
+time (see :mod:`kb.search.meta`). One searcher is kept open and reopened after commits,
+because opening a searcher costs far more than a query.
+
+How it is made fast (measured in ``bench/``): one impact-weighted field instead of five
+(:mod:`kb.search.scoring`), a leaner writer (:mod:`kb.search.writing`), fast analysis
+(:mod:`kb.search.text`), capped completions (:mod:`kb.search.query`) and snippets from
+one regex (:mod:`kb.search.snippets`).
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.collectors import Collector, FilterCollector, TopCollector
-from whoosh.fields import ID, STORED, Schema
-from whoosh.query import Or, Term
+from whoosh.fields import COLUMN, ID, STORED, Schema
+from whoosh.query import Every, Or, Term
 from whoosh.searching import Searcher
 
 from kb.article import ArticleData, Status
 from kb.search import query as query_builder
 from kb.search.documents import (
-    LEXICON_STATUS,
+    BROWSE_KEY,
+    LEXICON_SLUG,
     analyse,
     averages_of,
     lexicon_document,
     to_document,
     word_counts,
 )
-from kb.search.scoring import FieldAverages, ImpactField, ImpactWeighting, WordsField
+from kb.search.meta import IndexMeta, forget, read_words, write_words
+from kb.search.progress import Progress, RebuildProgress
+from kb.search.scoring import ImpactField, ImpactWeighting, WordsField
 from kb.search.snippets import Snippet, make_snippet
 from kb.search.text import normalise, stems
 from kb.search.writing import merge_all_but_largest, merge_small_segments, open_writer
 
 # Bump when the schema or analyzers change, so old indexes are rebuilt rather than misread.
 INDEX_FORMAT = 3
-REVISIONS_FILE = "revisions.json"
-WORDS_FILE = "words.txt"  # the lexicon document's words, one a line
 FEW_RESULTS = 3
 WRITER_TIMEOUT_S = 10.0
 RELATED_MAX_CHARS = 4000
@@ -54,8 +58,9 @@ DRAFTS = Term("status", Status.DRAFT.value)
 REPLACE_EVERY = 100
 # Segments (the big one included) above which opening the index merges the small ones.
 COMPACT_AT = 8
-
-Progress = Callable[[int, int], None]
+# Rebuild on open once edits have indexed this many articles, or a quarter of them:
+# enough that their field-length averages or left-behind segments may be off.
+REBUILD_AFTER_EDITS = 200
 
 
 def _schema() -> Schema:
@@ -67,6 +72,7 @@ def _schema() -> Schema:
         title=STORED(),
         category_name=STORED(),
         plain=STORED(),
+        browse_key=COLUMN(),
     )
 
 
@@ -102,9 +108,15 @@ class SearchIndex:
     # -- lifecycle -----------------------------------------------------------------
 
     def needs_rebuild(self, revisions: Sequence[tuple[str, int]]) -> bool:
-        """True when the index is missing, unreadable, of an old format, or stale."""
+        """True when the index is missing, unreadable, of an old format, or stale.
+
+        Also after many edits: an import of a thousand articles into a fresh playbook
+        goes in as edits, with the field-length averages of the few articles there were.
+        """
         meta = self._stored_meta()
         if meta is None or meta.revisions != dict(revisions):
+            return True
+        if meta.edited > max(REBUILD_AFTER_EDITS, len(meta.revisions) // 4):
             return True
         try:
             self._open()
@@ -133,23 +145,24 @@ class SearchIndex:
             staging = self.directory.with_name(self.directory.name + ".new")
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
-            report = _PhasedProgress(progress, len(articles))
+            report = RebuildProgress(progress, len(articles))
             analysed = []
             for article in articles:
                 analysed.append(analyse(article))
-                report.step(ANALYSE)
+                report.analysed()
             averages = averages_of(analysed)
             index = whoosh_index.create_in(str(staging), _schema())
-            writer = open_writer(index)
+            writer = open_writer(index, progress=report.committing)
             for document in analysed:
                 writer.add_document(**to_document(document, averages))
-                report.step(ADD)
+                report.added()
             counts = word_counts(analysed)
             writer.add_document(**lexicon_document(counts))
-            _write_words(staging, counts)
+            write_words(staging, counts)
             writer.commit()
             index.close()
-            _Meta({a.slug: a.revision for a in articles}, averages).write(staging)
+            meta = IndexMeta({a.slug: a.revision for a in articles}, averages)
+            meta.write(staging, INDEX_FORMAT)
             old = self.directory.with_name(self.directory.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
             if self.directory.exists():
@@ -171,7 +184,9 @@ class SearchIndex:
                 return False
             try:
                 index = self._open()
-                known = self._lexicon_words()
+                if self._known_words is None:
+                    self._known_words = read_words(self.directory)
+                known = self._known_words
                 writer = open_writer(index, timeout=WRITER_TIMEOUT_S)
                 for article in articles:
                     analysed = analyse(article)
@@ -179,10 +194,11 @@ class SearchIndex:
                     writer.update_document(**to_document(analysed, meta.averages, new_words))
                 writer.commit(mergetype=merge_small_segments)
                 meta.revisions.update({a.slug: a.revision for a in articles})
-                meta.write(self.directory)
+                meta.edited += len(articles)
+                meta.write(self.directory, INDEX_FORMAT)
                 self._refresh()
             except Exception:  # noqa: BLE001 - see docstring: stale, not failed
-                (self.directory / REVISIONS_FILE).unlink(missing_ok=True)
+                forget(self.directory)
                 return False
             return True
 
@@ -272,11 +288,14 @@ class SearchIndex:
         """Every article, by category then title: what an empty search box shows."""
         with self._lock:
             searcher = self._current_searcher()
-            criteria = {} if include_drafts else {"status": Status.PUBLISHED.value}
-            documents = sorted(
-                (d for d in searcher.documents(**criteria) if d["status"] != LEXICON_STATUS),
-                key=lambda d: (d["category_name"], d["title"].casefold()),
+            hidden = self._hidden(searcher, include_drafts)
+            # Sorted on a column of "category, title" keys: reading every stored article
+            # (full text included) to sort them took 170 ms at 10,000 articles.
+            results = searcher.search(
+                Every(), limit=max(1, limit), sortedby=BROWSE_KEY, mask=hidden
             )
+            documents = [hit.fields() for hit in results[:]]
+            total = searcher.doc_count_all() - len(hidden)
         hits = tuple(
             SearchHit(
                 slug=d["slug"],
@@ -288,7 +307,7 @@ class SearchIndex:
             )
             for d in documents[:limit]
         )
-        return SearchResults("", hits, len(documents), False)
+        return SearchResults("", hits, total, False)
 
     def _run(
         self,
@@ -336,11 +355,21 @@ class SearchIndex:
         return self._searcher
 
     def _refresh(self) -> None:
+        """Open a new searcher on the latest commit (only if one was open).
+
+        Not whoosh's ``Searcher.refresh()``: it reuses the reader of every segment whose
+        id is unchanged, and a segment's id does not change when an edit deletes the old
+        version of an article in it, so the reused reader kept showing the old text (an
+        edited article stayed findable by words it no longer has). Opening fresh costs a
+        few milliseconds per commit.
+        """
         if self._searcher is not None:
-            self._searcher = self._searcher.refresh()
+            self._searcher.close()
+            self._searcher = self._open().searcher(weighting=ImpactWeighting())
 
     def _hidden(self, searcher: Searcher, include_drafts: bool) -> set[int]:
-        """Documents a result must not show: deleted versions, and drafts unless asked for.
+        """Documents a result must not show: deleted versions, the lexicon document, and
+        drafts unless asked for.
 
         Masking the few drafts is cheaper than allowing the many published articles, and
         deleted versions are masked here, once per result set, because
@@ -348,91 +377,13 @@ class SearchIndex:
         Computed once per searcher, since it only changes when the index does.
         """
         if self._masks is None or self._masks[0] is not searcher:
-            deleted: set[int] = set()
+            never: set[int] = set(searcher.document_numbers(slug=LEXICON_SLUG))
             for leaf, offset in searcher.leaf_searchers():
                 gone = getattr(leaf.reader(), "deleted_docs_set", ())
-                deleted.update(offset + docnum for docnum in gone)
-            drafts = set(searcher.docs_for_query(DRAFTS)) | deleted
-            self._masks = (searcher, deleted, drafts)
+                never.update(offset + docnum for docnum in gone)
+            drafts = set(searcher.docs_for_query(DRAFTS)) | never
+            self._masks = (searcher, never, drafts)
         return self._masks[1] if include_drafts else self._masks[2]
 
-    def _lexicon_words(self) -> frozenset[str]:
-        """The words the lexicon document holds (``words.txt``), read once per rebuild.
-
-        Unreadable means empty: edits then post all their words, which is correct, only
-        bigger.
-        """
-        if self._known_words is None:
-            try:
-                text = (self.directory / WORDS_FILE).read_text("utf-8")
-            except (OSError, UnicodeError):
-                text = ""
-            self._known_words = frozenset(text.split("\n")) - {""}
-        return self._known_words
-
-    def _stored_meta(self) -> _Meta | None:
-        return _Meta.read(self.directory)
-
-
-@dataclass
-class _Meta:
-    """What ``revisions.json`` records beside the whoosh files."""
-
-    revisions: dict[str, int]
-    averages: FieldAverages
-
-    @classmethod
-    def read(cls, directory: Path) -> _Meta | None:
-        try:
-            data = json.loads((directory / REVISIONS_FILE).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
-            return None
-        revisions = data.get("revisions")
-        averages = FieldAverages.from_json(data.get("averages"))
-        if not isinstance(revisions, dict) or averages is None:
-            return None
-        return cls(revisions, averages)
-
-    def write(self, directory: Path) -> None:
-        target = directory / REVISIONS_FILE
-        temporary = target.with_suffix(".tmp")
-        payload = {
-            "format": INDEX_FORMAT,
-            "revisions": self.revisions,
-            "averages": self.averages.to_json(),
-        }
-        temporary.write_text(json.dumps(payload), "utf-8")
-        temporary.replace(target)
-
-
-# A rebuild reports one count from 0 to the number of articles; each phase gets the
-# share of it that it takes of the time (measured at 10,000 articles).
-ANALYSE, ADD = 0.3, 0.5
-
-
-class _PhasedProgress:
-    """Spreads analysis, adding and committing over one ``done / total`` article count."""
-
-    def __init__(self, progress: Progress | None, total: int) -> None:
-        self.progress = progress
-        self.total = total
-        self.work = 0.0
-        self.reported = -1
-
-    def step(self, share: float) -> None:
-        self.work += share
-        done = min(self.total - 1, int(self.work))
-        if self.progress is not None and done >= self.reported + max(1, self.total // 100):
-            self.reported = done
-            self.progress(done, self.total)
-
-    def finish(self) -> None:
-        if self.progress is not None:
-            self.progress(self.total, self.total)
-
-
-def _write_words(directory: Path, words: Iterable[str]) -> None:
-    """Record the lexicon document's words, so edits can post only the new ones."""
-    (directory / WORDS_FILE).write_text("\n".join(sorted(words)), "utf-8")
+    def _stored_meta(self) -> IndexMeta | None:
+        return IndexMeta.read(self.directory, INDEX_FORMAT)

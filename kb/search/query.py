@@ -8,8 +8,8 @@ input can raise. Every clause is a term of the one ``text`` field (see
 - every complete word, stemmed;
 - codes such as ``E-DOCK-101`` as whole tokens;
 - the last, half-typed word completed on the unstemmed ``words`` lexicon (stemming
-  ``pas`` would give ``pa``), keeping its most frequent completions and searching
-  their stems;
+  ``pas`` would give ``pa``), keeping its most frequent completions, each weighted by
+  how much of it is typed, and searching their stems;
 and, when exact matching finds little, misspelt words widened to indexed words within
 an edit distance of one or two, again searched by their stems.
 """
@@ -118,8 +118,11 @@ def build(parsed: ParsedQuery, reader: IndexReader, *, fuzzy: bool = False) -> B
         boosts[code] = CODE_BOOST
         highlight.update(stems(code))
     if parsed.partial:
-        completions = _completions(reader, parsed.partial)
-        _add_words(boosts, highlight, completions, PREFIX_BOOST)
+        typed = len(parsed.partial)
+        for word in _completions(reader, parsed.partial):
+            # The more letters a completion still needs, the less likely it is the word
+            # being typed: "call" is more likely "call" or "caller" than "callback".
+            _add_words(boosts, highlight, [word], PREFIX_BOOST * typed / len(word))
     if fuzzy:
         for word in _unknown_words(parsed, reader):
             _add_words(boosts, highlight, _near_words(reader, word), FUZZY_BOOST)
@@ -132,12 +135,12 @@ def build(parsed: ParsedQuery, reader: IndexReader, *, fuzzy: bool = False) -> B
 def _add_words(
     boosts: dict[str, float], highlight: set[str], words: Iterable[str], boost: float
 ) -> None:
-    """Search expanded words by their stems; a stem already asked for keeps its boost."""
+    """Search expanded words by their stems; a stem asked for twice keeps its best boost."""
     for word in words:
         highlight.add(word)
         stem = stem_word(word)
         highlight.add(stem)
-        boosts.setdefault(stem, boost)
+        boosts[stem] = max(boost, boosts.get(stem, 0.0))
 
 
 def _completions(reader: IndexReader, prefix: str) -> list[str]:
@@ -179,6 +182,10 @@ def _near_words(reader: IndexReader, word: str) -> list[str]:
         for leaf, _ in reader.leaf_readers()
         for term in leaf.terms_within(WORDS, word, distance, prefix=1)
     }
+    # The automaton counts two swapped letters as two edits, which is over the limit of
+    # one for short words, yet swapping is the commonest slip: check those directly.
+    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
+    candidates.update(w for w in swaps if reader.frequency(WORDS, w) > 0)
     # frequency() is the words' total weight: how many articles use them (see WordsField).
     ranked = sorted(candidates, key=lambda w: (-reader.frequency(WORDS, w), w))
     return ranked[:FUZZY_EXPANSIONS]
