@@ -65,6 +65,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
         workspace.ensure_index(StderrProgress("Indexing playbook"))
         report = import_playbook(args.path, workspace.playbook, workspace.user)
+        # A large import retunes the index's scoring; do that rebuild now, with progress,
+        # rather than in the first search an agent makes.
+        workspace.ensure_index(StderrProgress("Indexing playbook"))
     print(report.format())
     return 0 if not report.failed else 1
 
