@@ -237,36 +237,34 @@ def _older_published(heads: list[Article]) -> dict[str, ArticleRevision]:
 
 
 def _revision_to_data(article_id: str, row: ArticleRevision) -> ArticleData:
-    return ArticleData(
-        id=article_id,
-        slug=row.slug,
-        title=row.title,
-        body=row.body,
-        category=row.category,
-        tags=tuple(json.loads(row.tags)),
-        aliases=tuple(json.loads(row.aliases)),
-        status=Status(row.status),
-        review_by=row.review_by,
-        revision=row.number,
-        updated_at=row.saved_at,
-        updated_by=row.saved_by.display_name,
-    )
+    return _article_data(article_id, row, row.number, row.saved_at, row.saved_by)
 
 
 def _to_data(head: Article) -> ArticleData:
+    return _article_data(head.id, head, head.revision, head.updated_at, head.updated_by)
+
+
+def _article_data(
+    article_id: str,
+    content: Article | ArticleRevision,
+    revision: int,
+    updated_at: datetime,
+    updated_by: User,
+) -> ArticleData:
+    """Heads and revisions share their content columns; only the bookkeeping differs."""
     return ArticleData(
-        id=head.id,
-        slug=head.slug,
-        title=head.title,
-        body=head.body,
-        category=head.category,
-        tags=tuple(json.loads(head.tags)),
-        aliases=tuple(json.loads(head.aliases)),
-        status=Status(head.status),
-        review_by=head.review_by,
-        revision=head.revision,
-        updated_at=head.updated_at,
-        updated_by=head.updated_by.display_name,
+        id=article_id,
+        slug=content.slug,
+        title=content.title,
+        body=content.body,
+        category=content.category,
+        tags=tuple(json.loads(content.tags)),
+        aliases=tuple(json.loads(content.aliases)),
+        status=Status(content.status),
+        review_by=content.review_by,
+        revision=revision,
+        updated_at=updated_at,
+        updated_by=updated_by.display_name,
     )
 
 
