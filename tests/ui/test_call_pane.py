@@ -54,7 +54,10 @@ def type_entry(qtbot: QtBot, window: MainWindow, text: str, kind_key: Qt.Key | N
 def test_repeat_caller_is_found_by_phone_and_their_history_is_on_the_card(
     qtbot: QtBot, window: MainWindow, caller: RepeatCaller
 ) -> None:
+    for model in (window.call_pane.lookup.model, window.call_pane.held_model):
+        QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     start_call_by_phone(qtbot, window, "555 010 2030")
+    assert window.call_pane.lookup.model.match(0).customer.display_name == "Ana Ruiz"
     card = window.call_pane.card
     assert "Ana Ruiz" in card.name.text()
     assert [link.other.display_name for link in card.links.rows()] == ["Luis Ruiz"]
