@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QPersistentModelIndex,
@@ -43,6 +42,7 @@ from companion.audit import AuditEntry
 from companion.clock import local_today
 from companion.errors import CompanionError
 from companion.users import User
+from ui.list_model import RowTableModel
 from ui.service_runner import ServiceRunner
 from ui.time_format import local_datetime
 
@@ -53,42 +53,22 @@ DETAILS_MAX = 160
 ERROR = "#b3261e"
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(RowTableModel[AuditEntry]):
     """Events as rows; the full details are one hover away, the first part is in the row."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._events: list[AuditEntry] = []
+        super().__init__(COLUMNS, parent)
 
     def set_events(self, events: Sequence[AuditEntry]) -> None:
-        self.beginResetModel()
-        self._events = list(events)
-        self.endResetModel()
+        self.set_rows(events)
 
     def events(self) -> list[AuditEntry]:
-        return list(self._events)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return self.rows()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._events):
+        event = self.row_at(index)
+        if event is None:
             return None
-        event = self._events[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return _cells(event)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(COLUMNS) - 1:
