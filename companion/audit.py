@@ -72,16 +72,18 @@ def events_for(object_id: str) -> list[AuditEntry]:
         .where(AuditEvent.object_id == object_id)
         .order_by(AuditEvent.at, AuditEvent.id)
     )
-    return [
-        AuditEntry(
-            id=event.id,
-            at=event.at,
-            actor_id=event.actor.id,
-            actor_name=event.actor.display_name,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            details=json.loads(event.details),
-        )
-        for event in query
-    ]
+    return [entry_from_row(event) for event in query]
+
+
+def entry_from_row(event: AuditEvent) -> AuditEntry:
+    """The plain record of one stored event (its actor joined in the query)."""
+    return AuditEntry(
+        id=event.id,
+        at=event.at,
+        actor_id=event.actor.id,
+        actor_name=event.actor.display_name,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        details=json.loads(event.details),
+    )

@@ -24,7 +24,7 @@ from pathlib import Path
 import peewee
 
 from companion import audit
-from companion.audit import Action, AuditEntry, AuditEvent
+from companion.audit import Action, AuditEntry, AuditEvent, entry_from_row
 from companion.db import database
 from companion.errors import InvalidInput
 from companion.permissions import require_role
@@ -106,19 +106,7 @@ def search_events(
     )
     if conditions:
         query = query.where(*conditions)
-    return [
-        AuditEntry(
-            id=event.id,
-            at=event.at,
-            actor_id=event.actor.id,
-            actor_name=event.actor.display_name,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            details=json.loads(event.details),
-        )
-        for event in query
-    ]
+    return [entry_from_row(event) for event in query]
 
 
 def export_csv(user: User, events: Sequence[AuditEntry], path: str | os.PathLike[str]) -> Path:

@@ -95,10 +95,15 @@ def save_article(draft: ArticleDraft, user: User) -> SaveResult:
 
 def get_article(slug: str) -> ArticleData:
     """The working copy: the newest revision, draft or published."""
+    head = _head(slug)
+    return _to_data(head)
+
+
+def _head(slug: str) -> Article:
     head = Article.get_or_none(Article.slug == slug)
     if head is None:
         raise NotFound(f"There is no playbook article {slug!r}.")
-    return _to_data(head)
+    return head
 
 
 def find_article(slug: str) -> ArticleData | None:
@@ -108,16 +113,12 @@ def find_article(slug: str) -> ArticleData | None:
 
 def visible_article(slug: str) -> ArticleData:
     """What agents read: the published revision, or the draft of a never-published one."""
-    head = Article.get_or_none(Article.slug == slug)
-    if head is None:
-        raise NotFound(f"There is no playbook article {slug!r}.")
+    head = _head(slug)
     return _visible(head)
 
 
 def published_revision(slug: str) -> int | None:
-    head = Article.get_or_none(Article.slug == slug)
-    if head is None:
-        raise NotFound(f"There is no playbook article {slug!r}.")
+    head = _head(slug)
     return None if head.published_revision is None else int(head.published_revision)
 
 
@@ -167,9 +168,7 @@ def all_slugs() -> set[str]:
 
 def list_revisions(slug: str) -> list[RevisionData]:
     """Every revision of an article, oldest first."""
-    head = Article.get_or_none(Article.slug == slug)
-    if head is None:
-        raise NotFound(f"There is no playbook article {slug!r}.")
+    head = _head(slug)
     query = (
         ArticleRevision.select(ArticleRevision, User)
         .join(User)

@@ -21,39 +21,15 @@ import peewee
 import pytest
 
 from companion import db as dbmod
-from companion.audit import AuditEvent
-from companion.calls import Call, CallLink
-from companion.customer_links import CustomerLink
-from companion.customer_models import (
-    Customer,
-    CustomerEmail,
-    CustomerNameKey,
-    CustomerPhone,
-    CustomerReference,
-)
+from companion.customer_models import Customer
 from companion.customers import CustomerDetails, CustomerView, create_customer
-from companion.entries import Entry
 from companion.migrations import migrate
-from companion.promises import Promise, PromiseEvent
-from companion.schema import CORE
+from companion.schema import CALL_RECORD_TABLES, CORE
 from companion.users import Role, User, create_user, local_user
 
 PG_URL_ENV = "COMPANION_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql://postgres@localhost:5432/companion_test"
-RECORD_TABLES = (
-    AuditEvent,
-    Customer,
-    CustomerPhone,
-    CustomerEmail,
-    CustomerReference,
-    CustomerNameKey,
-    CustomerLink,
-    Call,
-    CallLink,
-    Entry,
-    Promise,
-    PromiseEvent,
-)
+RECORD_TABLES = CALL_RECORD_TABLES
 
 
 @dataclass
