@@ -269,3 +269,19 @@ def test_f1_lists_every_window_shortcut(
     assert len(shown) == 1
     for shortcut in WINDOW.values():
         assert shortcut.keys in shown[0] and shortcut.action in shown[0]
+
+
+def test_the_replace_key_works_at_the_end_of_a_long_paragraph(
+    qtbot: QtBot, window: MainWindow, caller: RepeatCaller
+) -> None:
+    start_call_by_phone(qtbot, window, "Ana")
+    composer = window.call_pane.composer
+    long_start = "😀 background noted " * 3000
+    composer.edit.setPlainText(long_start)
+    composer.edit.moveCursor(composer.edit.textCursor().MoveOperation.End)
+    qtbot.keyClicks(composer.edit, "and the card was declined")
+    assert "declined" in composer.phrasing_hint.text()
+    qtbot.keyClick(composer.edit, Qt.Key.Key_Period, CTRL)
+    text = composer.text()
+    assert text.startswith(long_start) and "declined" not in text
+    assert text.startswith(long_start + "and the card ")

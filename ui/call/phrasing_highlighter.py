@@ -8,6 +8,8 @@ field says what the flag is for agents who never touch the mouse.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import (
     QColor,
@@ -33,6 +35,8 @@ from companion.phrasing import (
 
 UNDERLINE = QColor("#c26a00")
 REPLACE_KEYS = "Ctrl+."
+# Characters either side of the cursor checked for the hint and the one-key replace.
+HINT_WINDOW = 400
 
 
 class PhrasingHighlighter(QSyntaxHighlighter):
@@ -79,11 +83,25 @@ class PhrasingCoach(QObject):
             self.highlighter.rehighlight()
 
     def flags_in_block(self, cursor: QTextCursor) -> tuple[str, list[Flag], int]:
-        """The cursor's paragraph, its flags, and the cursor's index in it (code points)."""
+        """The cursor's paragraph, the flags near the cursor, and its index (code points).
+
+        Only a window around the cursor is checked: this runs on every keystroke and
+        cursor move, and a pasted megabyte on one line must not make typing lag.
+        """
         block = cursor.block()
         text = block.text()
         offset = code_point_offset(text, cursor.position() - block.position())
-        return text, self.coach.check(text), offset
+        low = max(0, offset - HINT_WINDOW)
+        while low > 0 and not text[low - 1].isspace():
+            low -= 1  # start on a word boundary, so no word is checked from its middle
+        high = min(len(text), offset + HINT_WINDOW)
+        while high < len(text) and not text[high].isspace():
+            high += 1
+        flags = [
+            replace(flag, start=flag.start + low, end=flag.end + low)
+            for flag in self.coach.check(text[low:high])
+        ]
+        return text, flags, offset
 
     def flag_near_cursor(self) -> Flag | None:
         _, flags, offset = self.flags_in_block(self.edit.textCursor())
