@@ -12,6 +12,8 @@ from pathlib import Path
 
 import platformdirs
 
+from companion.errors import DataDirUnavailable, os_error_reason
+
 APP_NAME = "Companion"
 DATA_DIR_ENV = "COMPANION_DATA_DIR"
 DB_URL_ENV = "COMPANION_DB_URL"
@@ -20,7 +22,12 @@ INDEX_DIRNAME = "search-index"
 
 
 def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Return the data directory, creating it if needed."""
+    """Return the data directory, creating it if needed.
+
+    Raises :class:`DataDirUnavailable` when it cannot be made (a file in the way, a
+    read-only parent): the desk needs to hear where and why, not a traceback. Several
+    processes creating it at once is fine: ``exist_ok`` makes the losers' mkdir a no-op.
+    """
     if explicit:
         chosen = Path(explicit)
     elif os.environ.get(DATA_DIR_ENV):
@@ -28,13 +35,27 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     else:
         chosen = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     chosen = chosen.expanduser()
-    chosen.mkdir(parents=True, exist_ok=True)
+    if chosen.exists() and not chosen.is_dir():
+        raise DataDirUnavailable(
+            f"The data folder {chosen} cannot be used: a file of that name is in the way. "
+            "Move the file, or choose another --data-dir."
+        )
+    try:
+        chosen.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirUnavailable(
+            f"The data folder {chosen} cannot be created: {os_error_reason(exc)}"
+        ) from exc
     return chosen
 
 
 def resolve_db_url(data_dir: Path, explicit: str | None = None) -> str:
-    """Return the database URL: explicit, then ``COMPANION_DB_URL``, then SQLite in the data dir."""
-    if explicit:
+    """Return the database URL: explicit, then ``COMPANION_DB_URL``, then SQLite in the data dir.
+
+    An empty ``COMPANION_DB_URL`` means unset, as shells treat ``VAR=``; an explicit
+    empty ``--db ""`` (an unset variable in a script) is passed on, to be refused.
+    """
+    if explicit is not None:
         return explicit
     if os.environ.get(DB_URL_ENV):
         return os.environ[DB_URL_ENV]

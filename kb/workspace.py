@@ -2,13 +2,16 @@
 
 This is the one composition root shared by the command line and the window, so both
 agree on what "first use of an empty data dir" means: the database is created and the
-default playbook loaded, exactly once.
+default playbook loaded, exactly once. "Once" holds across processes too: the playbook
+is loaded inside the migration transaction, by whichever process found the playbook's
+tables missing under the lock (see :func:`companion.migrations.migrate`).
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,20 +74,26 @@ def open_workspace(
     """
     directory = resolve_data_dir(data_dir)
     url = resolve_db_url(directory, db_url)
+    database = dbmod.connect(url, (CORE.name, PLAYBOOK.name))
     location = dbmod.describe_location(url)
-    database = dbmod.connect(url)
     index = SearchIndex(index_dir(directory))
     playbook = Playbook(index)
-    report = None
+    reports: list[ImportReport] = []
+
+    def first_run(before: Mapping[str, int]) -> None:
+        """Runs under the migration lock, in its transaction, only in the migrating process."""
+        user = local_user()
+        if load_defaults and before[PLAYBOOK.name] == 0:
+            reports.append(load_default_playbook(playbook, user))
+
     try:
         with dbmod.translate_errors(url):
-            before = migrate(database, [CORE, PLAYBOOK], location)
+            migrate(database, [CORE, PLAYBOOK], location, first_run)
             user = local_user()
-            if load_defaults and before[PLAYBOOK.name] == 0:
-                report = load_default_playbook(playbook, user)
     except BaseException:
         database.close()
         raise
+    report = reports[0] if reports else None
     return Workspace(directory, url, location, database, user, index, playbook, report)
 
 

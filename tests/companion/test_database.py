@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import sqlite3
 from pathlib import Path
@@ -95,3 +97,118 @@ def test_read_only_and_lock_errors_are_explained_with_the_file_name() -> None:
     locked = explain_operational_error(url, Exception("database is locked"))
     assert "site/companion.db is read-only" in readonly
     assert "locked by another program" in locked and "site/companion.db" in locked
+
+
+# --- URLs that name no file, and files that are not ours -------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("sqlite:///", "names no file"),
+        ("sqlite://", "names no file"),
+        ("sqlite:", "names no file"),
+        ("", "Unsupported database URL"),
+        ("sqlite:///:memory:", "in-memory database"),
+    ],
+)
+def test_a_url_without_a_file_is_refused_not_kept_in_memory(url: str, says: str) -> None:
+    with pytest.raises(DatabaseUnavailable, match=says) as caught:
+        open_workspace(db_url=url)
+    assert "sqlite:///PATH/companion.db" in str(caught.value) or not url
+
+
+def test_a_url_naming_a_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseUnavailable, match="names the folder"):
+        open_workspace(db_url=f"sqlite:///{tmp_path}")
+
+
+def test_an_empty_environment_variable_means_unset(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPANION_DB_URL", "")
+    open_workspace(data_dir, load_defaults=False).close()
+    assert (data_dir / "companion.db").exists()
+
+
+def test_an_environment_variable_naming_no_file_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COMPANION_DB_URL", "sqlite:///")
+    with pytest.raises(DatabaseUnavailable, match="names no file"):
+        open_workspace()
+
+
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _assert_untouched(db_file: Path, before: str) -> None:
+    assert _fingerprint(db_file) == before
+    assert not Path(f"{db_file}-wal").exists()
+    assert not Path(f"{db_file}-shm").exists()
+
+
+@pytest.mark.parametrize("wal", [False, True], ids=["rollback-journal", "wal"])
+def test_another_programs_sqlite_file_is_refused_byte_for_byte_unchanged(
+    data_dir: Path, wal: bool
+) -> None:
+    data_dir.mkdir(parents=True)
+    db_file = data_dir / "companion.db"
+    with contextlib.closing(sqlite3.connect(db_file)) as connection:
+        if wal:
+            connection.execute("PRAGMA journal_mode=wal")
+        connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        connection.execute("INSERT INTO invoices (total) VALUES (12.5)")
+        connection.commit()
+    before = _fingerprint(db_file)
+    with pytest.raises(DatabaseUnavailable, match="is not a Companion database") as caught:
+        open_workspace(data_dir)
+    assert str(db_file) in str(caught.value)
+    _assert_untouched(db_file, before)
+
+
+def test_a_schema_version_table_of_another_program_is_not_ours(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    db_file = data_dir / "companion.db"
+    with contextlib.closing(sqlite3.connect(db_file)) as connection:
+        connection.execute("CREATE TABLE schema_version (version INTEGER)")
+        connection.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+        connection.execute("INSERT INTO schema_version VALUES (7)")
+        connection.commit()
+    before = _fingerprint(db_file)
+    with pytest.raises(DatabaseUnavailable, match="is not a Companion database"):
+        open_workspace(data_dir)
+    _assert_untouched(db_file, before)
+
+
+def test_a_text_file_is_refused_unchanged(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    db_file = data_dir / "companion.db"
+    db_file.write_text("name,phone\nAna,555-0100\n" * 200, encoding="utf-8")
+    before = _fingerprint(db_file)
+    with pytest.raises(DatabaseUnavailable, match="not a Companion database"):
+        open_workspace(data_dir)
+    _assert_untouched(db_file, before)
+
+
+def test_an_empty_file_becomes_a_new_database(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "companion.db").touch()
+    workspace = open_workspace(data_dir)
+    try:
+        assert "greeting" in store.all_slugs()
+    finally:
+        workspace.close()
+
+
+def test_a_closed_companion_database_opens_again(data_dir: Path) -> None:
+    open_workspace(data_dir).close()
+    for leftover in data_dir.glob("companion.db-*"):
+        leftover.unlink()  # as after a clean shutdown: WAL checkpointed and removed
+    workspace = open_workspace(data_dir)
+    try:
+        assert workspace.default_playbook_report is None
+        assert "greeting" in store.all_slugs()
+    finally:
+        workspace.close()

@@ -1,0 +1,73 @@
+"""Several commands started together on an empty data dir all succeed, and migrate once."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from companion.schema import CORE
+from kb.schema import PLAYBOOK
+
+ROOT = Path(__file__).resolve().parents[2]
+
+COMMANDS = (
+    ("customer", "add", "Ana María López", "--phone", "555 010 2030"),
+    ("playbook", "search", "refund"),
+    ("promises", "due"),
+    ("user", "list"),
+)
+
+
+def start_together(data_dir: Path) -> list[subprocess.CompletedProcess[str]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "main.py", "--data-dir", str(data_dir), *command],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in COMMANDS
+    ]
+    finished = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        finished.append(subprocess.CompletedProcess(child.args, child.returncode, out, err))
+    return finished
+
+
+def default_playbook_size() -> int:
+    return len(list((ROOT / "resources" / "playbook").rglob("*.md")))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", range(3))
+def test_four_commands_on_a_new_data_dir_all_succeed_and_migrate_once(
+    tmp_path: Path, attempt: int
+) -> None:
+    data_dir = tmp_path / f"desk-{attempt}"
+    results = start_together(data_dir)
+
+    for result in results:
+        assert result.returncode == 0, f"{result.args[4:]} failed: {result.stderr}"
+        assert "Traceback" not in result.stderr
+    with sqlite3.connect(data_dir / "companion.db") as connection:
+        versions = dict(connection.execute("SELECT component, version FROM schema_version"))
+        articles = connection.execute("SELECT COUNT(*), COUNT(DISTINCT slug) FROM articles")
+        revisions = connection.execute("SELECT COUNT(*) FROM article_revisions").fetchone()[0]
+        locals_ = connection.execute("SELECT COUNT(*) FROM users WHERE is_local_default")
+        customers = connection.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
+        count, distinct = articles.fetchone()
+        local_users = locals_.fetchone()[0]
+    assert versions == {CORE.name: CORE.latest, PLAYBOOK.name: PLAYBOOK.latest}
+    assert count == distinct == default_playbook_size()
+    assert revisions == count  # one set of revisions: the playbook was loaded once
+    assert local_users == 1
+    assert customers == 1
