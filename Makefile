@@ -2,8 +2,12 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# `make run DATA_DIR=DIR` opens that data dir; empty means the user data folder.
+DATA_DIR ?=
+# Where `make demo` puts its data when no DATA_DIR is given (ignored by git).
+DEMO_DIR := demo-data
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run demo test lint typecheck pytest bench clean
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +20,13 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	sh tools/ensure-qt-libs.sh $(PY)
-	$(PY) main.py
+	$(PY) main.py $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
+
+# Demo data goes into a data dir of its own, never the user's: load_demo refuses a
+# database that already has customers.
+demo: $(VENV)/.runtime
+	$(PY) main.py --data-dir "$(or $(DATA_DIR),$(DEMO_DIR))" demo
+	@echo "Open it with:  make run DATA_DIR=$(or $(DATA_DIR),$(DEMO_DIR))"
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

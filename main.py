@@ -1,23 +1,62 @@
 """Companion's launcher: the window by default, a command-line tool with a sub-command.
 
 The command line never imports Qt; the window is imported only when no sub-command
-is given.
+is given. Someone trying ``python main.py`` with a Python that lacks the pinned
+dependencies (the system one, not ``.venv``) gets one line saying what to run
+instead, not an import traceback.
 """
 
 from __future__ import annotations
 
 import sys
 
-from cli.main import parse_args, run_command
+MINIMUM_PYTHON = (3, 11)
+# The packages this repository provides: a missing one is a broken checkout, not a
+# missing dependency, and keeps its traceback.
+OWN_PACKAGES = {"cli", "companion", "kb", "ui", "resources"}
+HOW_TO_RUN = "Run `make run` (it creates .venv with the pinned dependencies), or use .venv/bin/python main.py"
+
+
+def _missing_package(exc: ImportError) -> str | None:
+    """The one-line explanation for a missing third-party package, or None."""
+    missing = (exc.name or "").split(".")[0]
+    if isinstance(exc, ModuleNotFoundError) and missing and missing not in OWN_PACKAGES:
+        return f"Companion cannot start: the Python package '{missing}' is missing. {HOW_TO_RUN}."
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.version_info < MINIMUM_PYTHON:
+        found = ".".join(map(str, sys.version_info[:3]))
+        print(
+            f"Companion needs Python 3.11 or newer; this is {found}. {HOW_TO_RUN}.", file=sys.stderr
+        )
+        return 1
+    try:
+        from cli.main import parse_args, run_command
+    except ImportError as exc:
+        return _explain(exc, _missing_package(exc))
     args = parse_args(argv)
-    if args.command is None:
+    if args.command is not None:
+        return run_command(args)
+    try:
         from ui.app import run_app
+    except ImportError as exc:
+        # PySide6 is there but its Qt libraries cannot load their system libraries.
+        qt_failed = (
+            f"Companion cannot open its window: Qt did not load ({exc}). Run "
+            "`sh tools/ensure-qt-libs.sh .venv/bin/python` to find and install what is missing."
+        )
+        qt_related = "shared object" in str(exc) or (exc.name or "").startswith("PySide6")
+        return _explain(exc, _missing_package(exc) or (qt_failed if qt_related else None))
+    return run_app(data_dir=args.data_dir, db_url=args.db)
 
-        return run_app(data_dir=args.data_dir, db_url=args.db)
-    return run_command(args)
+
+def _explain(exc: ImportError, message: str | None) -> int:
+    if message is None:
+        raise exc
+    print(message, file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@ admins have all forgotten their passwords.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
+import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 from cli.output import print_json, when
@@ -23,7 +26,7 @@ from companion.accounts import (
     set_password,
 )
 from companion.errors import InvalidInput
-from companion.users import Role, get_user
+from companion.users import Role, User, get_user
 
 ACTING_NOTE = (
     "The command line acts as this desk's local administrator (the 'Local desk' account), "
@@ -91,7 +94,12 @@ def _password_stdin_option(parser: argparse.ArgumentParser) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     password = read_password(args.password_stdin)
     with workspace_session(args) as workspace:
-        account = create_account(workspace.user, args.name, args.role, password)
+        try:
+            account = create_account(workspace.user, args.name, args.role, password)
+        except InvalidInput as exc:
+            if password is None or _signin_admin_exists(workspace.user):
+                raise
+            raise InvalidInput(f"{exc} First run: {first_admin_command(args)}") from exc
     state = "can sign in" if account.has_password else "has no password yet"
     print(f"Added {account.display_name} ({account.role.value}); {state}.")
     return 0
@@ -128,6 +136,35 @@ def cmd_disable(args: argparse.Namespace) -> int:
         account = disable_account(workspace.user, target.id)
     print(f"{account.display_name} is disabled and can no longer sign in.")
     return 0
+
+
+def _signin_admin_exists(actor: User) -> bool:
+    return any(
+        a.role is Role.ADMIN and a.has_password and not a.disabled for a in list_accounts(actor)
+    )
+
+
+def first_admin_command(args: argparse.Namespace) -> str:
+    """The exact command that adds an admin who can sign in, with this run's options.
+
+    Accounts with passwords turn sign-in on, so the first one must be an admin's; the
+    refusal says what to type rather than leaving the desk to work out the order.
+    """
+    words = [_python_as_typed(), "main.py"]
+    if args.data_dir:
+        words += ["--data-dir", args.data_dir]
+    if args.db:
+        words += ["--db", args.db]
+    words += ["user", "add", "YOUR NAME", "--role", "admin", "--password-stdin"]
+    return f"{shlex.join(words)} < admin-password.txt"
+
+
+def _python_as_typed() -> str:
+    """The interpreter as the user would type it: relative when it is under this folder."""
+    executable = Path(sys.executable)
+    with contextlib.suppress(ValueError):
+        return str(executable.relative_to(Path.cwd()))
+    return str(executable)
 
 
 def describe_state(account: Account) -> str:
