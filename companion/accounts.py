@@ -25,6 +25,7 @@ from companion.audit import Action
 from companion.db import database, utcnow
 from companion.errors import CompanionError, InvalidInput, NotFound
 from companion.permissions import require_role
+from companion.rows import stored_choice
 from companion.text import parse_choice
 from companion.users import Role, User, create_user, find_user
 
@@ -64,7 +65,7 @@ def account_of(user: User) -> Account:
     return Account(
         id=user.id,
         display_name=user.display_name,
-        role=Role(user.role),
+        role=stored_choice(Role, user.role, "users", user.id, "role"),
         disabled=bool(user.disabled),
         has_password=user.password_hash is not None,
         is_local_default=bool(user.is_local_default),

@@ -16,6 +16,7 @@ import peewee
 
 from companion.clock import utcnow_precise
 from companion.db import BaseModel, new_id
+from companion.rows import stored_json
 from companion.users import User
 
 
@@ -85,5 +86,5 @@ def entry_from_row(event: AuditEvent) -> AuditEntry:
         action=event.action,
         object_type=event.object_type,
         object_id=event.object_id,
-        details=json.loads(event.details),
+        details=stored_json(event.details, "audit_events", event.id, "details"),
     )

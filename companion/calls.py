@@ -20,6 +20,7 @@ from companion.audit import Action
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
+from companion.rows import stored_choice
 from companion.text import FIELD_MAX, NOTE_MAX, clean_text, parse_choice
 from companion.users import User, UserRef, user_ref
 
@@ -225,13 +226,17 @@ def call_view(call: Call, related: tuple[str, ...] = ()) -> CallView:
         id=call.id,
         customer=summaries([call.customer_id])[call.customer_id],
         agent=user_ref(call.agent),
-        direction=Direction(call.direction),
+        direction=stored_choice(Direction, call.direction, "calls", call.id, "direction"),
         started_at=call.started_at,
         ended_at=call.ended_at,
         problem=call.problem,
         ideal_resolution=call.ideal_resolution,
         checklist=Checklist(**{name: getattr(call, name) for name in CHECKLIST_LABELS}),
-        outcome=Outcome(call.outcome) if call.outcome else None,
+        outcome=(
+            stored_choice(Outcome, call.outcome, "calls", call.id, "outcome")
+            if call.outcome
+            else None
+        ),
         summary=call.summary,
         related=related,
     )

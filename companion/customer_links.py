@@ -18,6 +18,7 @@ from companion.audit import Action
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
+from companion.rows import stored_choice
 from companion.text import clean_text, parse_choice
 from companion.users import User
 
@@ -147,7 +148,7 @@ def links_of(user: User, customer_id: str) -> list[LinkView]:
     for row in rows:
         inverse = row.customer_id != customer_id
         other_id = row.customer_id if inverse else row.other_id
-        relation = Relation(row.relation)
+        relation = stored_choice(Relation, row.relation, "customer_links", row.id, "relation")
         views.append(
             LinkView(
                 id=row.id,

@@ -20,6 +20,7 @@ from companion.audit import Action
 from companion.calls import Call, get_call_row, open_call
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import DatabaseUnavailable, InvalidInput, NotFound
+from companion.rows import stored_choice
 from companion.text import NOTE_MAX, clean_text, parse_choice
 from companion.users import User, UserRef, user_ref
 
@@ -163,7 +164,7 @@ def entry_views(call_id: str) -> list[EntryView]:
             seq=row.seq,
             at=row.at,
             author=user_ref(row.author),
-            kind=EntryKind(row.kind),
+            kind=stored_choice(EntryKind, row.kind, "entries", row.id, "kind"),
             text=row.text,
             amends=row.amends_id,
             amends_seq=seq_of.get(row.amends_id) if row.amends_id else None,

@@ -19,7 +19,7 @@ from companion.customer_models import CustomerSummary, get_customer_row, summari
 from companion.customers import CustomerView, get_customer
 from companion.entries import Entry
 from companion.promises import PromiseView, outstanding_for
-from companion.rows import tuples
+from companion.rows import stored_choice, tuples
 from companion.users import User
 
 LINKED_CALLS = 5
@@ -73,10 +73,14 @@ def history(user: User, customer_id: str, *, linked_calls: int = LINKED_CALLS) -
             customer=people[row.customer_id],
             agent_name=row.agent.display_name,
             started_at=row.started_at,
-            direction=Direction(row.direction),
+            direction=stored_choice(Direction, row.direction, "calls", row.id, "direction"),
             problem=row.problem,
             ideal_resolution=row.ideal_resolution,
-            outcome=Outcome(row.outcome) if row.outcome else None,
+            outcome=(
+                stored_choice(Outcome, row.outcome, "calls", row.id, "outcome")
+                if row.outcome
+                else None
+            ),
             summary=row.summary,
             entry_count=counts.get(row.id, 0),
             via_link=via,

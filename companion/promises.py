@@ -26,7 +26,7 @@ from companion.customer_models import Customer, CustomerSummary, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.entries import Entry, EntryKind, EntryView, append_entry, clean_entry_text
 from companion.errors import InvalidInput, NotFound
-from companion.rows import tuples
+from companion.rows import stored_choice, tuples
 from companion.text import FIELD_MAX, clean_text
 from companion.users import User, UserRef, user_ref
 
@@ -77,6 +77,9 @@ class PromiseEvent(BaseModel):
 
     class Meta:
         table_name = "promise_events"
+
+
+_EVENTS = PromiseEvent._meta.table_name
 
 
 @dataclass(frozen=True)
@@ -206,8 +209,12 @@ def promise_history(promise_id: str) -> list[PromiseEventView]:
         PromiseEventView(
             at=event.at,
             actor=user_ref(event.actor),
-            from_state=PromiseState(event.from_state) if event.from_state else None,
-            to_state=PromiseState(event.to_state),
+            from_state=(
+                stored_choice(PromiseState, event.from_state, _EVENTS, event.id, "from_state")
+                if event.from_state
+                else None
+            ),
+            to_state=stored_choice(PromiseState, event.to_state, _EVENTS, event.id, "to_state"),
             old_due=event.old_due,
             new_due=event.new_due,
             reason=event.reason,
@@ -333,7 +340,7 @@ def _views(rows: list[tuple[Any, ...]]) -> list[PromiseView]:
             customer=customers[customer_id],
             owner=owners.setdefault(owner_id, UserRef(owner_id, owner_name, owner_role)),
             due_on=due_on,
-            state=PromiseState(state),
+            state=stored_choice(PromiseState, state, "promises", promise_id, "state"),
             made_at=made_at,
         )
         for (

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from companion.db import database, utcnow
 from companion.errors import NotFound
+from companion.rows import stored_choice, stored_list
 from companion.users import User
 from kb.article import ArticleData, ArticleDraft, Status
 from kb.models import Article, ArticleRevision
@@ -251,15 +252,16 @@ def _article_data(
     updated_by: User,
 ) -> ArticleData:
     """Heads and revisions share their content columns; only the bookkeeping differs."""
+    tags, aliases, status = _stored_content(content)
     return ArticleData(
         id=article_id,
         slug=content.slug,
         title=content.title,
         body=content.body,
         category=content.category,
-        tags=tuple(json.loads(content.tags)),
-        aliases=tuple(json.loads(content.aliases)),
-        status=Status(content.status),
+        tags=tags,
+        aliases=aliases,
+        status=status,
         review_by=content.review_by,
         revision=revision,
         updated_at=updated_at,
@@ -267,7 +269,20 @@ def _article_data(
     )
 
 
+def _stored_content(
+    content: Article | ArticleRevision,
+) -> tuple[tuple[str, ...], tuple[str, ...], Status]:
+    """Tags, aliases and status as stored; a hand-edited bad value names its row."""
+    table = content._meta.table_name
+    return (
+        stored_list(content.tags, table, content.id, "tags"),
+        stored_list(content.aliases, table, content.id, "aliases"),
+        stored_choice(Status, content.status, table, content.id, "status"),
+    )
+
+
 def _revision_data(row: ArticleRevision) -> RevisionData:
+    tags, aliases, status = _stored_content(row)
     return RevisionData(
         slug=row.slug,
         number=row.number,
@@ -278,9 +293,9 @@ def _revision_data(row: ArticleRevision) -> RevisionData:
             title=row.title,
             body=row.body,
             category=row.category,
-            tags=tuple(json.loads(row.tags)),
-            aliases=tuple(json.loads(row.aliases)),
-            status=Status(row.status),
+            tags=tags,
+            aliases=aliases,
+            status=status,
             review_by=row.review_by,
         ),
     )
