@@ -65,10 +65,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
         workspace.ensure_index(StderrProgress("Indexing playbook"))
         report = import_playbook(args.path, workspace.playbook, workspace.user)
-        # A large import retunes the index's scoring; do that rebuild now, with progress,
-        # rather than in the first search an agent makes.
-        workspace.ensure_index(StderrProgress("Indexing playbook"))
-    print(report.format())
+        try:
+            # A large import retunes the index's scoring; do that rebuild now, with
+            # progress, rather than in the first search an agent makes.
+            workspace.ensure_index(StderrProgress("Indexing playbook"))
+        finally:
+            # What was imported stays imported even if the index cannot be written
+            # (a full disk): the report says what it was.
+            print(report.format())
     return 0 if not report.failed else 1
 
 
@@ -83,15 +87,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         raise InvalidInput(f"--limit must be between 1 and {MAX_LIMIT}.")
     if parse_query(args.query).is_empty:
-        raise InvalidInput("There are no words to search for: give a few words or an error code.")
+        # Only punctuation or AND/OR/NOT: nothing can match, which is an answer, not an
+        # error, so a script piping '&&' through gets an empty list rather than a failure.
+        return _no_matches(
+            args,
+            "No articles match: there are no words to search for. Type a few words or an error code.",
+        )
     with _workspace(args) as workspace:
         workspace.ensure_index(StderrProgress("Indexing playbook"))
         results = workspace.index.search(args.query, args.limit, include_drafts=args.drafts)
+    if not results.hits:
+        return _no_matches(args, "No articles match. Try fewer or different words.")
     if args.json:
         print(json.dumps([_hit_json(h) for h in results.hits], ensure_ascii=False, indent=2))
-        return 0
-    if not results.hits:
-        print("No articles match. Try fewer or different words.", file=sys.stderr)
         return 0
     if results.widened:
         print("(few exact matches; including similar spellings)", file=sys.stderr)
@@ -105,6 +113,15 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
         count = workspace.rebuild_index(StderrProgress("Indexing playbook"))
     print(f"Indexed {count} articles.")
+    return 0
+
+
+def _no_matches(args: argparse.Namespace, message: str) -> int:
+    """An empty JSON list on stdout, or one line for a person on stderr; never a failure."""
+    if args.json:
+        print("[]")
+    else:
+        print(message, file=sys.stderr)
     return 0
 
 

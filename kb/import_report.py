@@ -87,8 +87,8 @@ class ImportReport:
             out.append(f"No .md files found in {_printable(self.source)}.")
         for result in self.files:
             line = f"{result.outcome.value:<{width}}{_printable(result.path)}"
-            out.append(f"{line}: {result.reason}" if result.reason else line)
-            out.extend(f"{'':<{width}}note: {note}" for note in result.notes)
+            out.append(f"{line}: {_printable(result.reason)}" if result.reason else line)
+            out.extend(f"{'':<{width}}note: {_printable(note)}" for note in result.notes)
         for link in self.broken_links:
             out.append(
                 f"{'broken':<{width}}{_printable(link.path)}: link to "
@@ -116,5 +116,9 @@ class ImportReport:
 
 
 def _printable(text: str) -> str:
-    """File names from a zip may hold control characters; never echo them to a terminal."""
+    """Never echo control characters to a terminal.
+
+    File names from a zip may hold them, and so may the front-matter keys and values a
+    reason or note quotes back.
+    """
     return _UNPRINTABLE.sub("?", text)

@@ -309,22 +309,69 @@ def _parse_entry(entry: _Entry) -> _Parsed:
     ).validated()
     notes: tuple[str, ...] = ()
     if meta.unknown_keys:
-        notes = (f"ignored unknown front-matter keys: {', '.join(meta.unknown_keys)}",)
+        notes = (f"ignored unknown front-matter keys: {_listed(meta.unknown_keys)}",)
     return _Parsed(entry.key, draft, notes)
 
 
+def _listed(names: tuple[str, ...], shown: int = 10) -> str:
+    """A short list for a report line, however many (or however long) the names are."""
+    cut = [name if len(name) <= 40 else name[:39] + "…" for name in names[:shown]]
+    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
+    return ", ".join(cut) + more
+
+
+# Byte-order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+# Windows editors save "Unicode" text as UTF-16 with a mark, so such files are read.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xef\xbb\xbf", "utf-8", "UTF-8"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
+_BINARY = "it looks like a binary file (it contains NUL bytes), not Markdown"
+
+
 def _decode(data: bytes) -> str:
-    if b"\x00" in data:
-        raise _Unreadable("it looks like a binary file (it contains NUL bytes), not Markdown")
+    """The file's text: UTF-8, or any UTF with a byte-order mark; binary data is refused.
+
+    The mark is looked for before NUL bytes, since UTF-16 text is full of them; a NUL
+    in the decoded text still means binary data.
+    """
+    bom, codec, name = next(
+        (known for known in _BOMS if data.startswith(known[0])), (b"", "utf-8", "UTF-8")
+    )
+    if not bom and b"\x00" in data:
+        if _looks_like_utf16(data):
+            raise _Unreadable(
+                "it looks like UTF-16 text without a byte-order mark; "
+                "save it as UTF-8 (or as UTF-16 with a byte-order mark)"
+            )
+        raise _Unreadable(_BINARY)
     try:
-        text = data.decode("utf-8-sig")
+        text = data[len(bom) :].decode(codec)
     except UnicodeDecodeError as exc:
         raise _Unreadable(
-            f"it is not UTF-8 text (byte {exc.start + 1} cannot be read); save it as UTF-8"
+            f"it is not {name} text (byte {len(bom) + exc.start + 1} cannot be read); "
+            "save it as UTF-8"
         ) from exc
+    if "\x00" in text:
+        raise _Unreadable(_BINARY)
+    # A UTF-8 file with a mark, re-saved as UTF-16, keeps the old mark as its first character.
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise _Unreadable("the file is empty")
     return text.replace("\r\n", "\n")
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Mostly-ASCII UTF-16: every other byte is NUL, and the bytes between never are."""
+    sample = data[:4096]
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, letters in ((odd, even), (even, odd)):
+        if zeros and letters.count(0) == 0 and zeros.count(0) * 2 >= len(zeros):
+            return True
+    return False
 
 
 def _first_heading(body: str) -> str | None:

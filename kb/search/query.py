@@ -1,8 +1,9 @@
 """Turning what an agent types into a whoosh query.
 
 Agents type fragments, not query syntax, so nothing they type is treated as an
-operator: quotes, brackets, AND/OR/NOT, ``*`` and ``?`` are just characters, and no
-input can raise. Every clause is a term of the one ``text`` field (see
+operator: quotes, brackets, ``*`` and ``?`` are just characters, upper-case AND, OR and
+NOT are left out (habit from web search, never a caller's words), and no input can
+raise. Every clause is a term of the one ``text`` field (see
 :mod:`kb.search.scoring`), so a word costs one posting list, not one per field:
 
 - every complete word, stemmed;
@@ -48,6 +49,7 @@ FUZZY_BOOST = 0.7
 FIELD = "text"
 WORDS = "words"
 _WORD = re.compile(r"\w+")
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,10 @@ class BoostedTerm(wq.Term):
 def parse(text: str) -> ParsedQuery:
     """Split typed text into complete words, a trailing partial word and codes."""
     text = normalise(text)[:MAX_QUERY_CHARS]
-    words = [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
+    found = _WORD.findall(text)
+    words = [w.lower() for w in found if w not in _OPERATORS][:MAX_WORDS]
     partial = None
-    if words and text and not text[-1].isspace() and _WORD.search(text[-1]):
+    if words and found[-1] not in _OPERATORS and not text[-1].isspace() and _WORD.search(text[-1]):
         partial = words[-1] if len(words[-1]) >= PREFIX_MIN else None
     return ParsedQuery(tuple(words), partial, tuple(dict.fromkeys(codes_in(text))))
 

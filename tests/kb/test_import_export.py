@@ -287,7 +287,8 @@ def test_changed_file_becomes_a_new_revision_and_the_old_one_stays_readable(
 BAD_FILES: list[tuple[str, bytes, str]] = [
     ("latin1.md", "# Café\n".encode("latin-1"), "not UTF-8 text"),
     ("binary.md", b"# Title\n\x00\x01\x02", "binary file"),
-    ("utf16.md", "# Title\n".encode("utf-16"), "binary file"),
+    ("utf16.md", "# Title\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark"),
+    ("bom-binary.md", b"\xff\xfe#\x00\x00\x00", "binary file"),
     ("bad-yaml.md", b"---\ntitle: [unclosed\n---\nbody\n", "not valid YAML"),
     ("bad-date.md", b"---\nreview_by: 2027-13-45\n---\nbody\n", "not valid YAML"),
     ("list.md", b"---\n- a\n- b\n---\nbody\n", "must be 'key: value' lines"),

@@ -14,11 +14,13 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from companion.errors import InvalidInput
+from kb import store
 from kb.article import ArticleDraft, Status
 from kb.frontmatter import parse_document, render_document
 from kb.import_report import FileOutcome, ImportReport
@@ -110,6 +112,58 @@ def test_any_yaml_value_in_a_known_field_is_saved_or_reported(
     report = _import_folder(empty_workspace, {"fields.md": content.encode()})
 
     _assert_every_file_accounted_for(report, ["fields.md"])
+    (result,) = report.files
+    if result.outcome is not FileOutcome.FAILED:
+        article = store.get_article(result.slug or "")
+        for name in ("slug", "title", "category"):
+            if isinstance(fields.get(name), list | dict):
+                pytest.fail(f"{name} {fields[name]!r} was saved as {getattr(article, name)!r}")
+
+
+HOSTILE_FRONT = st.lists(
+    st.sampled_from(
+        [
+            "title: ",
+            "slug: ",
+            "tags: ",
+            "&a ",
+            "*a ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ", ",
+            "\n",
+            "\n  - ",
+            "!!python/object:os.system ",
+            "x" * 300,
+            "9" * 5_000,
+            "[" * 2_000,
+            "yes",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(fronts=st.lists(HOSTILE_FRONT, min_size=1, max_size=3))
+def test_hostile_front_matter_never_stops_the_good_files(
+    empty_workspace: Workspace, fronts: list[str]
+) -> None:
+    files = {f"bad{i}.md": f"---\n{front}\n---\nbody\n".encode() for i, front in enumerate(fronts)}
+    files["good.md"] = b"---\ntitle: Good\ntags: [fine]\n---\nbody\n"
+
+    report = _import_folder(empty_workspace, files)
+
+    _assert_every_file_accounted_for(report, list(files))
+    assert {r.path: r.outcome for r in report.files}["good.md"] is not FileOutcome.FAILED
+    assert store.get_article("good").title == "Good"
 
 
 ZIP_NAMES = st.text(max_size=30) | st.lists(
