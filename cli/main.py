@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 
 from cli import (
+    backup_commands,
     call_commands,
     customer_commands,
     demo_command,
@@ -20,7 +21,7 @@ from cli import (
     promise_commands,
     user_commands,
 )
-from companion.errors import CompanionError
+from companion.errors import CompanionError, describe_os_error
 from companion.paths import DATA_DIR_ENV, DB_URL_ENV
 
 EXIT_USER_ERROR = 1
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     promise_commands.register(commands)
     demo_command.register(commands)
     user_commands.register(commands)
+    backup_commands.register(commands)
     return parser
 
 
@@ -78,3 +80,8 @@ def run_command(args: argparse.Namespace) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # A full disk, a read-only folder, a file where a folder should be: one line
+        # naming the place; everything committed before it is kept.
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
