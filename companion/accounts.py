@@ -24,7 +24,7 @@ from companion import audit
 from companion.audit import Action
 from companion.db import database, utcnow
 from companion.errors import CompanionError, InvalidInput, NotFound
-from companion.permissions import require_role
+from companion.permissions import ADMINS, require_active, require_role
 from companion.rows import stored_choice
 from companion.text import parse_choice
 from companion.users import Role, User, create_user, find_user
@@ -120,6 +120,7 @@ def create_account(
         _refuse_if_no_admin_could_sign_in(extra=_Prospect(chosen, disabled=False, password=True))
         password_hash = password_hasher().hash(password)
     with database.atomic():
+        actor = _require_admin(actor)
         user = create_user(name, chosen)
         if password_hash is not None:
             user.password_hash = password_hash
@@ -138,16 +139,13 @@ def create_account(
 
 def set_password(actor: User, user_id: str, password: str) -> Account:
     """Set or reset a password: admins for anyone, everyone for themselves."""
-    actor = _fresh(actor)
+    _require_password_right(actor, user_id)
     target = _account_user(user_id)
-    if target.id == actor.id:
-        require_role(actor, *Role, action="Changing your password")
-    else:
-        require_role(actor, Role.ADMIN, action="Resetting another person's password")
     check_password(password)
     _refuse_if_no_admin_could_sign_in(target, password=True)
     new_hash = password_hasher().hash(password)
     with database.atomic():
+        actor = _require_password_right(actor, target.id)
         _save(target, password_hash=new_hash)
         audit.record(actor, Action.CHANGE, OBJECT_TYPE, target.id, change="password")
     return account_of(target)
@@ -168,6 +166,7 @@ def disable_account(actor: User, user_id: str) -> Account:
         return account_of(target)
     _refuse_if_no_admin_could_sign_in(target, disabled=True)
     with database.atomic():
+        actor = _require_admin(actor)
         _save(target, disabled=True)
         audit.record(actor, Action.CHANGE, OBJECT_TYPE, target.id, change="disabled")
     return account_of(target)
@@ -181,6 +180,7 @@ def enable_account(actor: User, user_id: str) -> Account:
         return account_of(target)
     _refuse_if_no_admin_could_sign_in(target, disabled=False)
     with database.atomic():
+        actor = _require_admin(actor)
         _save(target, disabled=False)
         audit.record(actor, Action.CHANGE, OBJECT_TYPE, target.id, change="enabled")
     return account_of(target)
@@ -198,6 +198,7 @@ def change_role(actor: User, user_id: str, role: Role | str) -> Account:
     _refuse_if_no_admin_could_sign_in(target, role=chosen)
     before = target.role
     with database.atomic():
+        actor = _require_admin(actor)
         _save(target, role=chosen.value)
         audit.record(
             actor,
@@ -294,15 +295,19 @@ def _signin_admin_remains(states: Iterable[_Prospect]) -> bool:
     return not signin_on or any(s.password and s.role is Role.ADMIN for s in active)
 
 
-def _fresh(actor: User) -> User:
-    """The actor as stored now: a role or disabled flag changed elsewhere applies at once."""
-    return User.get_or_none(User.id == actor.id) or actor
-
-
 def _require_admin(actor: User) -> User:
-    actor = _fresh(actor)
-    require_role(actor, Role.ADMIN, action=MANAGING_ACCOUNTS)
-    return actor
+    """The actor as stored now, if an enabled admin.
+
+    Called once up front, so a refused person hears no password rules, and again
+    inside the write's transaction, so a demotion in between still stops the change.
+    """
+    return require_role(actor, *ADMINS, action=MANAGING_ACCOUNTS)
+
+
+def _require_password_right(actor: User, target_id: str) -> User:
+    if target_id == actor.id:
+        return require_active(actor, action="Changing your password")
+    return require_role(actor, *ADMINS, action="Resetting another person's password")
 
 
 def _account_user(user_id: str) -> User:

@@ -133,6 +133,7 @@ def export_csv(user: User, events: Sequence[AuditEntry], path: str | os.PathLike
             writer.writerow(CSV_COLUMNS)
             writer.writerows(_csv_row(event) for event in events)
         with database.atomic():
+            user = require_role(user, *VIEWERS, action="Exporting the audit trail")
             audit.record(
                 user, Action.EXPORT, "audit_trail", "csv", rows=len(events), file=target.name
             )

@@ -14,6 +14,7 @@ import peewee
 from companion.calls import Call, get_call_row
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput
+from companion.permissions import require_active
 from companion.users import User
 
 SLUG_MAX = 120
@@ -44,6 +45,7 @@ def record_article_opened(user: User, call_id: str, slug: str) -> None:
     if not clean or len(clean) > SLUG_MAX:
         raise InvalidInput("An opened article needs its slug (the short name in its link).")
     with database.atomic():
+        user = require_active(user, action="Noting the articles opened during a call")
         call = get_call_row(call_id)
         CallArticle.create(call=call.id, slug=clean, opened_by=user)
 

@@ -20,6 +20,7 @@ from companion.calls import CHECKLIST_LABELS, CallView, get_call
 from companion.customers import CustomerView, get_customer
 from companion.db import database, utcnow
 from companion.entries import EntryView, entry_views
+from companion.permissions import require_active
 from companion.promises import PromiseEventView, PromiseView, promise_history, promises_of_call
 from companion.text import parse_choice
 from companion.users import User
@@ -44,6 +45,7 @@ class CallRecord:
 def call_record(user: User, call_id: str) -> CallRecord:
     """Everything about one call, read in one transaction so the parts agree."""
     with database.atomic():
+        user = require_active(user, action="Reading call records")
         call = get_call(user, call_id)
         return CallRecord(
             call=call,
@@ -64,6 +66,7 @@ def export_call(user: User, call_id: str, fmt: ExportFormat | str) -> str:
         else to_json(record, user.display_name, exported_at)
     )
     with database.atomic():
+        user = require_active(user, action="Exporting call records")
         audit.record(user, Action.EXPORT, "call", record.call.id, format=kind.value)
     return text
 

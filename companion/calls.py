@@ -20,6 +20,7 @@ from companion.audit import Action
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
+from companion.permissions import require_active
 from companion.rows import stored_choice
 from companion.text import FIELD_MAX, NOTE_MAX, clean_text, parse_choice
 from companion.users import User, UserRef, user_ref
@@ -150,6 +151,7 @@ def start_call(
     way = parse_choice(Direction, direction, "call direction")
     text = _clean_fields({"problem": problem, "ideal_resolution": ideal_resolution})
     with database.atomic():
+        user = require_active(user, action="Starting calls")
         customer = live_customer(customer_id)
         call = Call.create(customer=customer.id, agent=user, direction=way.value, **text)
         audit.record(
@@ -169,6 +171,7 @@ def update_call(user: User, call_id: str, **changes: str) -> CallView:
         )
     text = _clean_fields(changes)
     with database.atomic():
+        user = require_active(user, action="Changing a call's notes")
         call = open_call(call_id)
         diff = {
             name: {"from": getattr(call, name), "to": value}
@@ -186,6 +189,7 @@ def update_call(user: User, call_id: str, **changes: str) -> CallView:
 def link_calls(user: User, call_id: str, earlier_id: str) -> CallView:
     """Mark an earlier call as related, e.g. the call where the problem was first reported."""
     with database.atomic():
+        user = require_active(user, action="Linking calls")
         _link(user, get_call_row(call_id), earlier_id)
     return get_call(user, call_id)
 
@@ -199,6 +203,7 @@ def close_call(
         raise InvalidInput(f"Say how the call ended before closing it: one of {choices}.")
     result = parse_choice(Outcome, outcome, "call outcome")
     with database.atomic():
+        user = require_active(user, action="Closing calls")
         call = open_call(call_id)
         now = utcnow()
         text = _clean_fields({"summary": call.summary if summary is None else summary})
@@ -216,6 +221,7 @@ def close_call(
 
 
 def get_call(user: User, call_id: str) -> CallView:
+    require_active(user, action="Reading calls")
     call = get_call_row(call_id)
     related = CallLink.select(CallLink.earlier).where(CallLink.call == call.id)
     return call_view(call, tuple(sorted(link.earlier_id for link in related)))
@@ -291,6 +297,7 @@ def _label(name: str) -> str:
 
 def open_call_ids(user: User) -> list[str]:
     """Calls this agent started and has not closed, newest first: held or interrupted calls."""
+    user = require_active(user, action="Listing your open calls")
     query = (
         Call.select(Call.id)
         .where(Call.agent == user.id, Call.outcome.is_null())

@@ -18,6 +18,7 @@ from companion.audit import Action
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
+from companion.permissions import require_active
 from companion.rows import stored_choice
 from companion.text import clean_text, parse_choice
 from companion.users import User
@@ -88,6 +89,7 @@ def link_customers(
     kind = parse_choice(Relation, relation, "relation")
     text = clean_text(note, "The link note", max_length=LINK_NOTE_MAX)
     with database.atomic():
+        user = require_active(user, action="Linking customers")
         customer, other = live_customer(customer_id), live_customer(other_id)
         if customer.id == other.id:
             raise InvalidInput("A customer cannot be linked to themselves; pick the other person.")
@@ -116,6 +118,7 @@ def link_customers(
 def unlink_customers(user: User, customer_id: str, other_id: str) -> None:
     """Remove the link between two customers; the audit event keeps what it said."""
     with database.atomic():
+        user = require_active(user, action="Unlinking customers")
         link = _link_between(str(customer_id).strip(), str(other_id).strip())
         if link is None:
             raise NotFound(
@@ -136,6 +139,7 @@ def unlink_customers(user: User, customer_id: str, other_id: str) -> None:
 
 def links_of(user: User, customer_id: str) -> list[LinkView]:
     """Every link of a customer, from either side, ordered by the other person's name."""
+    require_active(user, action="Reading a customer's links")
     rows = list(
         CustomerLink.select().where(
             (CustomerLink.customer == customer_id) | (CustomerLink.other == customer_id)

@@ -27,6 +27,7 @@ from companion.customer_models import (
     summaries,
 )
 from companion.errors import InvalidInput
+from companion.permissions import require_active
 from companion.phones import phone_query
 from companion.rows import text_rows, tuples
 from companion.text import clean_text, fold, prefix_match
@@ -63,6 +64,7 @@ class CustomerMatch:
 
 def find_customers(user: User, query: str, *, limit: int = 10) -> list[CustomerMatch]:
     """Best matches first for whatever identifies the caller; empty when nothing does."""
+    require_active(user, action="Looking up customers")
     if not 1 <= limit <= MAX_RESULTS:
         raise InvalidInput(f"Ask for between 1 and {MAX_RESULTS} results.")
     text = clean_text(query, "The search", max_length=200, multiline=False)

@@ -33,6 +33,7 @@ from companion.customer_models import (
 from companion.customer_search import similar_names
 from companion.db import database, utcnow
 from companion.errors import InvalidInput
+from companion.permissions import require_active
 from companion.phones import Phone, format_phone, normalise_phone
 from companion.text import NAME_MAX, NOTE_MAX, clean_text
 from companion.users import User
@@ -127,6 +128,7 @@ class CustomerDetails:
 def create_customer(user: User, details: CustomerDetails) -> CreateResult:
     """Create a customer; likely duplicates come back as warnings, never as a refusal."""
     with database.atomic():
+        user = require_active(user, action="Creating customers")
         duplicates = find_duplicates(details)
         customer = Customer.create(
             display_name=details.display_name,
@@ -151,6 +153,7 @@ def create_customer(user: User, details: CustomerDetails) -> CreateResult:
 def update_customer(user: User, customer_id: str, details: CustomerDetails) -> CustomerView:
     """Replace a customer's details; the audit event keeps what they were before."""
     with database.atomic():
+        user = require_active(user, action="Changing customer details")
         customer = live_customer(customer_id)
         before = get_customer(user, customer.id)
         Customer.update(
@@ -172,6 +175,7 @@ def update_customer(user: User, customer_id: str, details: CustomerDetails) -> C
 
 def get_customer(user: User, customer_id: str) -> CustomerView:
     """The whole record, merged or not; callers check ``merged_into`` to redirect."""
+    require_active(user, action="Reading customer records")
     customer = get_customer_row(customer_id)
     phones = CustomerPhone.select().where(CustomerPhone.customer == customer.id)
     emails = CustomerEmail.select().where(CustomerEmail.customer == customer.id)

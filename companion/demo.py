@@ -42,6 +42,7 @@ from companion.demo_content import (
 )
 from companion.entries import Entry, EntryKind
 from companion.errors import InvalidInput
+from companion.permissions import ADMINS, require_role
 from companion.promises import Promise, PromiseEvent, PromiseState
 from companion.text import fold
 from companion.users import User, create_user, find_user
@@ -65,6 +66,8 @@ def load_demo(user: User, *, seed: int = DEMO_SEED, now: datetime | None = None)
     moment = now or utcnow()
     rng = random.Random(seed)
     with database.atomic():
+        # Demo data adds agents' accounts, which is account management.
+        user = require_role(user, *ADMINS, action="Loading demo data")
         existing = Customer.select().count()
         if existing:
             raise InvalidInput(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import peewee
 
 from companion.db import BaseModel, database, utcnow
+from companion.permissions import require_active
 from companion.text import NOTE_MAX
 from companion.users import User
 
@@ -33,6 +34,7 @@ def composer_key(call_id: str) -> str:
 def save_draft(user: User, key: str, text: str) -> None:
     """Keep ``text`` under ``key``; empty text removes the draft."""
     with database.atomic():
+        user = require_active(user, action="Keeping your unsent text")
         if not text:
             Draft.delete().where(Draft.key == key).execute()
             return

@@ -20,6 +20,7 @@ from companion.audit import Action
 from companion.calls import Call, get_call_row, open_call
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import DatabaseUnavailable, InvalidInput, NotFound
+from companion.permissions import require_active
 from companion.rows import stored_choice
 from companion.text import NOTE_MAX, clean_text, parse_choice
 from companion.users import User, UserRef, user_ref
@@ -78,6 +79,7 @@ def add_entry(user: User, call_id: str, kind: EntryKind | str, text: str) -> Ent
         raise InvalidInput("To correct an entry, amend that entry so the two stay linked.")
     body = clean_entry_text(text)
     with database.atomic():
+        user = require_active(user, action="Adding call entries")
         entry = append_entry(user, open_call(call_id), entry_kind, body)
     return EntryView(entry.id, entry.call_id, entry.seq, entry.at, user_ref(user), entry_kind, body)
 
@@ -86,6 +88,7 @@ def amend_entry(user: User, entry_id: str, text: str) -> EntryView:
     """Correct an entry by adding one that points at it; allowed on closed calls too."""
     body = clean_entry_text(text, "The amendment")
     with database.atomic():
+        user = require_active(user, action="Amending call entries")
         original = Entry.get_or_none(Entry.id == str(entry_id).strip())
         if original is None:
             raise NotFound(
@@ -118,6 +121,7 @@ def append_entry(
     Two desks writing to one call on a shared server can race for a number; the
     unique (call, seq) index refuses the later one, which retries with the next.
     """
+    user = require_active(user, action="Adding call entries")
     for attempt in range(1, SEQ_ATTEMPTS + 1):
         last = Entry.select(peewee.fn.MAX(Entry.seq)).where(Entry.call == call.id).scalar()
         try:

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import peewee
 
 from companion.errors import InvalidInput
+from companion.permissions import require_active
 from companion.promises import (
     DUE_LIST_LIMIT,
     OUTSTANDING,
@@ -70,6 +71,7 @@ def follow_ups(
     holds at most ``limit`` promises, soonest due first (so the most overdue lead).
     Overdue and today come from :func:`promises_due`, so both views always agree.
     """
+    require_active(user, action="Listing follow-ups")
     if days < 0:
         raise InvalidInput("Look ahead zero or more days.")
     due = promises_due(user, owner=owner, today=today, limit=limit)

@@ -18,6 +18,7 @@ from companion.customer_links import LinkView, links_of
 from companion.customer_models import CustomerSummary, get_customer_row, summaries
 from companion.customers import CustomerView, get_customer
 from companion.entries import Entry
+from companion.permissions import require_active
 from companion.promises import PromiseView, outstanding_for
 from companion.rows import stored_choice, tuples
 from companion.users import User
@@ -58,6 +59,7 @@ class History:
 
 def history(user: User, customer_id: str, *, linked_calls: int = LINKED_CALLS) -> History:
     """The customer's calls and linked customers' recent calls, newest first, open promises on top."""
+    user = require_active(user, action="Reading a customer's history")
     survivor_id = _survivor(customer_id)
     customer = get_customer(user, survivor_id)
     links = tuple(links_of(user, survivor_id))

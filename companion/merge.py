@@ -25,6 +25,7 @@ from companion.customer_models import (
 from companion.customers import CustomerView, get_customer
 from companion.db import database, utcnow
 from companion.errors import InvalidInput
+from companion.permissions import require_active
 from companion.promises import Promise
 from companion.text import NOTE_MAX
 from companion.users import User
@@ -43,6 +44,7 @@ class MergeResult:
 def merge_customers(user: User, survivor_id: str, duplicate_id: str) -> MergeResult:
     """Move everything from ``duplicate_id`` to ``survivor_id`` and retire the duplicate."""
     with database.atomic():
+        user = require_active(user, action="Merging customers")
         survivor = get_customer_row(survivor_id)
         duplicate = get_customer_row(duplicate_id)
         _check(survivor, duplicate)

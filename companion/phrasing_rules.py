@@ -134,6 +134,7 @@ def save_rule(user: User, rule: PhrasingRule, *, expected_revision: int | None =
     validate_rule(rule)
     _check_set(rule)
     with database.atomic():
+        user = require_role(user, *EDITORS, action=_EDIT_ACTION)
         record = PhrasingRuleRecord.get_or_none(PhrasingRuleRecord.rule_id == rule.id)
         if record is not None and expected_revision == 0:
             raise InvalidInput(
@@ -165,6 +166,7 @@ def set_enabled(user: User, rule_id: str, enabled: bool) -> RuleView:
     if enabled and not record.enabled:
         _check_set(dataclasses.replace(_rule(record), enabled=True))
     with database.atomic():
+        user = require_role(user, *EDITORS, action=_EDIT_ACTION)
         record = _record(rule_id)
         if not _change(user, record, {"enabled": bool(enabled)}):
             return _view(record)
@@ -172,8 +174,12 @@ def set_enabled(user: User, rule_id: str, enabled: bool) -> RuleView:
     return _view(_record(rule_id))
 
 
-def rule_history(rule_id: str) -> list[RuleView]:
-    """Every saved version of a rule, oldest first (revision 1 is usually the shipped one)."""
+def rule_history(user: User, rule_id: str) -> list[RuleView]:
+    """Every saved version of a rule, oldest first (revision 1 is usually the shipped one).
+
+    Editors only, like the list: old wordings and who wrote them are the editors' record.
+    """
+    require_role(user, *EDITORS, action="Reading a phrasing rule's history")
     record = _record(rule_id)
     query = (
         PhrasingRuleRevision.select(PhrasingRuleRevision, User)

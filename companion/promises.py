@@ -26,6 +26,7 @@ from companion.customer_models import Customer, CustomerSummary, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.entries import Entry, EntryKind, EntryView, append_entry, clean_entry_text
 from companion.errors import InvalidInput, NotFound
+from companion.permissions import require_active
 from companion.rows import stored_choice, tuples
 from companion.text import FIELD_MAX, clean_text
 from companion.users import User, UserRef, user_ref
@@ -149,6 +150,7 @@ def record_promise(
     due = _require_date(due_on)
     responsible = owner or user
     with database.atomic():
+        user = require_active(user, action="Recording promises")
         call = open_call(call_id)
         entry = append_entry(user, call, EntryKind.PROMISED, body)
         promise = Promise.create(
@@ -236,6 +238,7 @@ def promises_due(
     stops at ``limit`` (most overdue first), because nobody works through a thousand
     rows at once; the totals say how many there are.
     """
+    require_active(user, action="Listing promises due")
     if limit < 1:
         raise InvalidInput("Ask for at least one promise per list.")
     day = today or local_today()
@@ -370,6 +373,7 @@ def _change(
 ) -> PromiseResult:
     why = clean_text(reason, "The reason", max_length=FIELD_MAX, required=True)
     with database.atomic():
+        user = require_active(user, action="Changing promises")
         promise = Promise.get_or_none(Promise.id == str(promise_id).strip())
         if promise is None:
             raise NotFound(f"No promise has the id {promise_id!r}. List them with `promises due`.")

@@ -23,13 +23,12 @@ from datetime import date
 from enum import StrEnum
 
 from companion.errors import InvalidInput
-from companion.permissions import require_role
-from companion.users import Role, User
+from companion.permissions import EDITORS, require_active, require_role
+from companion.users import User
 from kb import store
 from kb.article import ArticleData, ArticleDraft, Status
 from kb.playbook import Playbook
 
-EDITORS = (Role.SUPERVISOR, Role.ADMIN)
 # Any tag-like markup: the renderer strips it, so the author should know it will not show.
 _RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 
@@ -135,10 +134,17 @@ def needs_review(today: date) -> list[ArticleData]:
     return sorted(due, key=lambda a: (a.review_by or today, a.title))
 
 
-def diff(slug: str, a: int, b: int) -> list[DiffRow]:
-    """Side-by-side rows comparing revision ``a`` (left) with revision ``b`` (right)."""
-    left = revision_lines(store.get_revision(slug, a).content)
-    right = revision_lines(store.get_revision(slug, b).content)
+def diff(user: User, slug: str, a: int, b: int) -> list[DiffRow]:
+    """Side-by-side rows comparing revision ``a`` (left) with revision ``b`` (right).
+
+    Anyone may compare revisions that were published (agents see "what changed since
+    you last read"); a draft is unreviewed text, so comparing one needs an editor.
+    """
+    require_active(user, action="Comparing revisions")
+    first, second = store.get_revision(slug, a).content, store.get_revision(slug, b).content
+    if Status.DRAFT in (first.status, second.status):
+        require_role(user, *EDITORS, action="Reading a draft's changes")
+    left, right = revision_lines(first), revision_lines(second)
     rows: list[DiffRow] = []
     matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from companion.errors import CompanionError, InvalidInput
+from companion.permissions import EDITORS, require_role
 from companion.users import User
 from kb import store
 from kb.article import MAX_BODY_BYTES, ArticleDraft, slugify
@@ -43,8 +44,10 @@ def import_playbook(source: Path, playbook: Playbook, user: User) -> ImportRepor
     """Import every ``.md`` file under ``source`` (a folder or a .zip) and report on each.
 
     Raises :class:`InvalidInput` only when ``source`` itself cannot be used; problems
-    with single files are reported, never raised.
+    with single files are reported, never raised. Importing changes what agents read,
+    so it needs a playbook editor, like publishing.
     """
+    require_role(user, *EDITORS, action="Importing a playbook")
     report = ImportReport(source=str(source))
     with _open_source(Path(source)) as scan:
         parsed = _read_and_parse(scan, report)

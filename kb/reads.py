@@ -12,6 +12,7 @@ from __future__ import annotations
 import peewee
 
 from companion.db import BaseModel, database, new_id, utcnow
+from companion.permissions import require_active
 from companion.users import User
 from kb.models import Article
 
@@ -31,6 +32,7 @@ class ArticleRead(BaseModel):
 def mark_read(user: User, slug: str, revision: int) -> None:
     """Remember that ``user`` has now seen ``revision`` of ``slug``."""
     with database.atomic():
+        user = require_active(user, action="Noting what you have read")
         ArticleRead.insert(
             id=new_id(), user=user, slug=slug, revision=revision, read_at=utcnow()
         ).on_conflict(
@@ -40,6 +42,7 @@ def mark_read(user: User, slug: str, revision: int) -> None:
 
 
 def last_read(user: User, slug: str) -> int | None:
+    require_active(user, action="Checking what you have read")
     row = ArticleRead.get_or_none((ArticleRead.user == user) & (ArticleRead.slug == slug))
     return None if row is None else int(row.revision)
 

@@ -146,8 +146,10 @@ class ArticleView(QTextBrowser):
 
     def show_changes(self, slug: str, old: int, new: int) -> None:
         """Open the side-by-side comparison of two revisions of ``slug``."""
+        if self.reader is None:
+            return
         try:
-            rows = editing.diff(slug, old, new)
+            rows = editing.diff(self.reader, slug, old, new)
             title = store.visible_article(slug).title
         except CompanionError as exc:
             self.message.emit(str(exc))

@@ -75,7 +75,7 @@ def test_editing_keeps_every_earlier_version_with_who_and_when(supervisor: User)
     edited = dataclasses.replace(SOONER, pattern="asap|a s a p", suggestion="by five today")
     view = save_rule(admin, edited, expected_revision=1)
     assert view.revision == 2
-    history = rule_history(SOONER.id)
+    history = rule_history(supervisor, SOONER.id)
     assert [(h.revision, h.updated_by, h.rule.suggestion) for h in history] == [
         (1, "Sam Okafor", "by the end of today"),
         (2, "Ada Admin", "by five today"),
@@ -132,7 +132,7 @@ def test_a_new_rule_cannot_take_an_existing_id(supervisor: User) -> None:
     taken = dataclasses.replace(SOONER, id="calm-down")
     with pytest.raises(InvalidInput, match="'calm-down' already exists"):
         save_rule(supervisor, taken, expected_revision=0)
-    assert rule_history("calm-down")[-1].revision == 1
+    assert rule_history(supervisor, "calm-down")[-1].revision == 1
 
 
 def test_disabling_stops_the_flag_and_keeps_the_rule_and_its_history(supervisor: User) -> None:
@@ -140,10 +140,10 @@ def test_disabling_stops_the_flag_and_keeps_the_rule_and_its_history(supervisor:
     view = set_enabled(supervisor, "calm-down", False)
     assert (view.rule.enabled, view.revision) == (False, 2)
     assert _flagged("Please calm down.") == []
-    assert [h.rule.enabled for h in rule_history("calm-down")] == [True, False]
+    assert [h.rule.enabled for h in rule_history(supervisor, "calm-down")] == [True, False]
     set_enabled(supervisor, "calm-down", True)
     assert _flagged("Please calm down.") == ["calm down"]
-    assert len(rule_history("calm-down")) == 3
+    assert len(rule_history(supervisor, "calm-down")) == 3
 
 
 def test_re_enabling_is_checked_against_the_rules_enabled_since(supervisor: User) -> None:

@@ -93,7 +93,7 @@ def test_editing_a_rule_saves_a_new_revision_and_keeps_the_old(
     editor.suggestion.setText("I can hear this has been hard")
     _save_and_wait(qtbot, editor, runner)
     assert editor.revision.text().startswith("Revision 2, by Sam Okafor")
-    history = rule_history("calm-down")
+    history = rule_history(editor.user, "calm-down")
     assert [h.rule.suggestion for h in history] == [
         "I can hear how frustrating this is",
         "I can hear this has been hard",
@@ -137,7 +137,7 @@ def test_the_try_box_shows_what_the_unsaved_draft_would_flag(
     assert editor.try_result.text() == "No rule flags this sentence."
     editor.pattern.setText("settle(")
     assert "Cannot check" in editor.try_result.text()
-    assert rule_history("calm-down")[-1].revision == 1
+    assert rule_history(editor.user, "calm-down")[-1].revision == 1
 
 
 @pytest.fixture

@@ -127,7 +127,7 @@ class PlaybookEditor(QDialog):
 
         self.form = ArticleForm()
         self.form.changed.connect(self._on_edit)
-        self.history = HistoryPanel()
+        self.history = HistoryPanel(self.user)
         self.history.restoreRequested.connect(self.restore_revision)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.form, "&Edit")

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from companion.errors import CompanionError
+from companion.users import User
 from kb import editing, store
 from kb.article import Status
 from kb.store import RevisionData
@@ -30,8 +32,9 @@ from ui.time_format import local_datetime
 class HistoryPanel(QWidget):
     restoreRequested = Signal(int)  # revision number
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, user: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.user = user
         self.slug: str | None = None
         self._published: int | None = None
         self.model = RowListModel[RevisionData](
@@ -119,7 +122,12 @@ class HistoryPanel(QWidget):
             old = max((n for n in self._all_numbers() if n < new), default=new)
         else:
             old, new = numbers
-        rows = editing.diff(self.slug, old, new)
+        try:
+            rows = editing.diff(self.user, self.slug, old, new)
+        except CompanionError as exc:
+            self.table.diff_model.set_rows([], ("Before", "After"))
+            self.caption.setText(str(exc))
+            return
         self.table.diff_model.set_rows(rows, (f"Revision {old}", f"Revision {new}"))
         if old == new:
             self.caption.setText(f"Revision {new} is the first: everything in it is new.")
