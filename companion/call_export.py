@@ -9,6 +9,7 @@ so. Exporting is itself audited.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -27,6 +28,16 @@ from companion.users import User
 
 FORMAT_NAME = "companion-call-record"
 FORMAT_VERSION = 1
+
+# What people typed must read as text in any Markdown viewer (and in the PDF, which
+# renders this Markdown): HTML is written as entities; characters that start inline
+# Markdown (emphasis, code, links, tables) are backslash-escaped, which keeps the raw
+# file readable; block syntax only counts at the start of a line, so only there is
+# it escaped. The JSON export keeps the text exactly as typed.
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;"}
+_INLINE = re.compile(r"[\\`*_\[\]&<>|]")
+_LINE_START = re.compile(r"^([#+=-]|\d+(?=[.)]))")
+_LEADING_SPACE = re.compile(r"^[ \t]+")
 
 
 class ExportFormat(StrEnum):
@@ -133,15 +144,15 @@ def to_markdown(record: CallRecord, exported_by: str, exported_at: datetime) -> 
     call, customer = record.call, record.customer
     seq_of = {e.id: e.seq for e in record.entries}
     lines = [
-        f"# Call with {customer.display_name}, {_when(call.started_at)}",
+        f"# Call with {_text(customer.display_name)}, {_when(call.started_at)}",
         "",
         f"- Call id: `{call.id}`",
-        f"- Customer: {customer.display_name} (`{customer.id}`)",
+        f"- Customer: {_text(customer.display_name)} (`{customer.id}`)",
     ]
     if customer.phones:
-        lines.append(f"- Phone: {', '.join(p.display for p in customer.phones)}")
+        lines.append(f"- Phone: {_text(', '.join(p.display for p in customer.phones))}")
     lines += [
-        f"- Agent: {call.agent.display_name}",
+        f"- Agent: {_text(call.agent.display_name)}",
         f"- Direction: {call.direction.value}",
         f"- Started: {_when(call.started_at)}",
         f"- Ended: {_when(call.ended_at) if call.ended_at else 'still open'}",
@@ -160,7 +171,8 @@ def to_markdown(record: CallRecord, exported_by: str, exported_at: datetime) -> 
         lines += ["(no entries)", ""]
     for entry in record.entries:
         heading = (
-            f"**#{entry.seq}** {_when(entry.at)} · {entry.kind.value} · {entry.author.display_name}"
+            f"**#{entry.seq}** {_when(entry.at)} · {entry.kind.value} · "
+            f"{_text(entry.author.display_name)}"
         )
         if entry.amends_seq is not None:
             heading += f" · corrects #{entry.amends_seq}"
@@ -174,7 +186,7 @@ def to_markdown(record: CallRecord, exported_by: str, exported_at: datetime) -> 
         lines += [
             f"### #{seq_of.get(promise.entry_id, '?')}: {_inline(promise.text)}",
             "",
-            f"- Owner: {promise.owner.display_name}",
+            f"- Owner: {_text(promise.owner.display_name)}",
             f"- Due: {promise.due_on:%Y-%m-%d}",
             f"- State: {promise.state.value}",
             "- History:",
@@ -183,12 +195,12 @@ def to_markdown(record: CallRecord, exported_by: str, exported_at: datetime) -> 
         lines.append("")
     lines += ["## Summary", ""]
     lines += [*(_quote(call.summary) if call.summary else ["(no summary)"]), ""]
-    lines += [f"_Exported {_when(exported_at)} by {exported_by}. All times are UTC._", ""]
+    lines += [f"_Exported {_when(exported_at)} by {_text(exported_by)}. All times are UTC._", ""]
     return "\n".join(lines)
 
 
 def _event_line(event: PromiseEventView) -> str:
-    who = f"{_when(event.at)} by {event.actor.display_name}"
+    who = f"{_when(event.at)} by {_text(event.actor.display_name)}"
     if event.from_state is None:
         text = f"{who}: promised, due {event.new_due:%Y-%m-%d}"
     elif event.old_due != event.new_due:
@@ -216,11 +228,32 @@ def _field(label: str, value: str) -> list[str]:
 
 def _quote(text: str) -> list[str]:
     """Free text as a block quote, line by line, so it reads as what was written."""
-    return [f"> {line}" if line else ">" for line in text.split("\n")]
+    return [f"> {_line(line)}" if line.strip() else ">" for line in text.split("\n")]
 
 
 def _inline(text: str) -> str:
-    return " ".join(text.split())
+    """Typed text on one line (a list item or heading), escaped."""
+    return _line(" ".join(text.split()))
+
+
+def _line(line: str) -> str:
+    """One typed line, escaped; its indentation kept as spaces Markdown cannot read as code."""
+    indent = _LEADING_SPACE.match(line)
+    width = len(indent.group().expandtabs(4)) if indent else 0
+    rest = _text(line[indent.end() :] if indent else line)
+    return "&nbsp;" * width + _LINE_START.sub(_escape_line_start, rest)
+
+
+def _text(text: str) -> str:
+    return _INLINE.sub(lambda match: _HTML.get(match.group(), "\\" + match.group()), text)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """A heading, list or rule marker at a line's start, made plain text."""
+    marker = match.group()
+    if marker.isdigit():
+        return marker + "\\"  # "1." becomes "1\." and stays text, not a list
+    return "&#61;" if marker == "=" else "\\" + marker
 
 
 def _when(moment: datetime) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from companion.audit import events_for
 from companion.call_export import export_call
@@ -13,6 +16,7 @@ from companion.calls import close_call, start_call, update_call
 from companion.entries import add_entry, amend_entry
 from companion.errors import InvalidInput, NotFound
 from companion.promises import record_promise, reschedule_promise
+from kb.render import render_markdown
 from tests.companion.conftest import Records
 
 
@@ -82,3 +86,73 @@ def test_unknown_call_or_format_is_refused(records: Records, call_id: str) -> No
         export_call(records.user, "nope", "md")
     with pytest.raises(InvalidInput, match="'pdf' is not a valid export format"):
         export_call(records.user, call_id, "pdf")
+
+
+# -- typed text stays text ------------------------------------------------------------
+
+HOSTILE = (
+    "<script>alert('x')</script><b>bold</b> <img src=x onerror=alert(1)>\n"
+    "# not a heading\n"
+    "1. not a list\n"
+    "    <i>indented, not code</i>\n"
+    "**not bold** [not a link](javascript:alert(1)) a | b &amp; `tick`\n"
+    "---"
+)
+
+
+def visible_text(html: str) -> tuple[str, set[str]]:
+    """What a reader sees in rendered HTML, and which elements it used."""
+    parser = _TextParser()
+    parser.feed(html)
+    return " ".join("".join(parser.text).split()), parser.tags
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.text.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def exported_entry_html(records: Records, text: str) -> str:
+    customer = records.customer("<b>Ana</b> *Lopez*")
+    call = start_call(records.user, customer.id)
+    add_entry(records.user, call.id, "said", text)
+    markdown = export_call(records.user, call.id, "md")
+    body = markdown.split("## What was said, promised and done", 1)[1].split("## Promises")[0]
+    # Only the entry's quote: the line after its heading, to the blank line after it.
+    return render_markdown("\n".join(line for line in body.split("\n") if line.startswith(">")))
+
+
+def test_html_and_markdown_typed_into_an_entry_export_as_text(records: Records) -> None:
+    customer = records.customer("<img src=x onerror=alert(1)> O'Brien")
+    call = start_call(records.user, customer.id, problem="<b>loud</b> & *angry*")
+    add_entry(records.user, call.id, "said", HOSTILE)
+    markdown = export_call(records.user, call.id, "md")
+    for markup in ("<script", "<b>", "<img", "<i>", "[not a link](javascript"):
+        assert markup not in markdown
+    text, tags = visible_text(render_markdown(markdown))
+    assert tags <= {"h1", "h2", "h3", "ul", "li", "p", "blockquote", "strong", "em", "code", "br"}
+    assert "<script>alert('x')</script><b>bold</b> <img src=x onerror=alert(1)>" in text
+    assert "# not a heading 1. not a list <i>indented, not code</i>" in text
+    assert "**not bold** [not a link](javascript:alert(1)) a | b &amp; `tick` ---" in text
+    assert "Call with <img src=x onerror=alert(1)> O'Brien" in text
+    assert "<b>loud</b> & *angry*" in text
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(alphabet="<>&*_`[]()#+-=.!|\\/:;\"' ab1\n\t~{}", min_size=1, max_size=40))
+def test_any_typed_entry_renders_as_exactly_what_was_typed(records: Records, typed: str) -> None:
+    assume(typed.strip())
+    text, tags = visible_text(exported_entry_html(records, typed))
+    assert text == " ".join(typed.split())
+    assert tags <= {"blockquote", "p", "br"}

@@ -63,11 +63,8 @@ def write_pdf(markdown: str, path: str | os.PathLike[str]) -> Path:
     into a private temporary folder that is known to be writable; the result is then
     moved to ``path`` with errors that can be reported.
     """
-    document = QTextDocument()
-    document.setDefaultStyleSheet(PDF_STYLE)
-    document.setHtml(render_markdown(markdown))
-    title = markdown.split("\n", 1)[0].lstrip("# ").strip()
-    document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
+    document = record_document(markdown)
+    title = document.metaInformation(QTextDocument.MetaInformation.DocumentTitle)
     with tempfile.TemporaryDirectory(prefix="companion-pdf-") as folder:
         rendered = Path(folder) / "record.pdf"
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -86,6 +83,20 @@ def write_pdf(markdown: str, path: str | os.PathLike[str]) -> Path:
             "The PDF could not be produced. Nothing was saved; try Markdown instead."
         )
     return _write_whole(Path(path), data)
+
+
+def record_document(markdown: str) -> QTextDocument:
+    """The record as the PDF prints it: the export's Markdown, rendered and sanitised.
+
+    The export escapes what people typed, so a pasted ``<b>`` prints as those three
+    characters; sanitising is the second line of defence, not the first.
+    """
+    document = QTextDocument()
+    document.setDefaultStyleSheet(PDF_STYLE)
+    document.setHtml(render_markdown(markdown))
+    title = document.toPlainText().split("\n", 1)[0].strip()
+    document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
+    return document
 
 
 def suggested_name(user: User, call_id: str, fmt: str) -> str:
