@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import quote, urlparse
 
 import peewee
@@ -59,6 +60,30 @@ class BaseModel(peewee.Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class CompanionSqliteDatabase(peewee.SqliteDatabase):
+    """SQLite, tolerating the ROLLBACK that follows a transaction SQLite already undid.
+
+    On a full disk SQLite rolls the whole transaction back by itself. peewee then runs
+    ROLLBACK (or ROLLBACK TO SAVEPOINT) as it unwinds, which fails with "no transaction
+    is active" and replaces the real reason. With nothing left to undo, skipping it lets
+    "database or disk is full" reach the person.
+    """
+
+    def _nothing_to_undo(self) -> bool:
+        connection = cast(Any, self)._state.conn
+        return connection is not None and not connection.in_transaction
+
+    def rollback(self) -> None:
+        if self._nothing_to_undo():
+            return
+        super().rollback()
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if sql.startswith("ROLLBACK TO SAVEPOINT") and self._nothing_to_undo():
+            return self.cursor()
+        return super().execute_sql(sql, params)
 
 
 def describe_location(url: str) -> str:
@@ -102,7 +127,7 @@ def connect(url: str, components: Collection[str] = ("core",)) -> peewee.Databas
         # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that
         # reads first and writes later cannot wait for another writer in WAL mode; SQLite
         # fails it at once, and the busy timeout never gets a chance.
-        db = peewee.SqliteDatabase(
+        db = CompanionSqliteDatabase(
             str(path),
             pragmas=SQLITE_PRAGMAS,
             timeout=BUSY_TIMEOUT_MS / 1000,
@@ -247,10 +272,24 @@ def translate_errors(url: str | None = None) -> Iterator[None]:
     try:
         yield
     except peewee.DatabaseError as exc:
-        raise DatabaseUnavailable(explain_operational_error(url, exc)) from exc
+        raise DatabaseUnavailable(explain_operational_error(url, _first_failure(exc))) from exc
 
 
-def explain_operational_error(url: str | None, exc: Exception) -> str:
+def _first_failure(exc: BaseException) -> BaseException:
+    """The error that started it, not the failed ROLLBACK it caused.
+
+    On a full disk (and a few other errors) SQLite rolls the transaction back itself;
+    peewee's ROLLBACK then fails with "no transaction is active", hiding the reason.
+    """
+    while any(text in str(exc) for text in _ROLLBACK_ARTEFACTS) and exc.__context__ is not None:
+        exc = exc.__context__
+    return exc
+
+
+_ROLLBACK_ARTEFACTS = ("no transaction is active", "no such savepoint")
+
+
+def explain_operational_error(url: str | None, exc: BaseException) -> str:
     where = bound_location() if url is None else describe_location(url)
     text = str(exc).lower()
     if "locked" in text or "busy" in text:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from companion.db import database, utcnow
+from companion.db import database, translate_errors, utcnow
 from companion.errors import NotFound
 from companion.rows import stored_choice, stored_list
 from companion.users import User
@@ -51,11 +51,16 @@ class RevisionData:
 
 
 def save_article(draft: ArticleDraft, user: User) -> SaveResult:
-    """Validate and save ``draft`` as the newest revision of the article with its slug."""
+    """Validate and save ``draft`` as the newest revision of the article with its slug.
+
+    A database failure (a full disk, a lock held too long) becomes
+    :class:`DatabaseUnavailable`, so an import reports that file as failed and keeps
+    what it saved before, rather than losing its whole report.
+    """
     clean = draft.validated()
     digest = clean.content_hash()
     now = utcnow()
-    with database.atomic():
+    with translate_errors(), database.atomic():
         head = Article.get_or_none(Article.slug == clean.slug)
         if head is not None and head.content_hash == digest:
             return SaveResult(_to_data(head), SaveOutcome.UNCHANGED, _visible(head))

@@ -9,15 +9,17 @@ tables missing under the lock (see :func:`companion.migrations.migrate`).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import peewee
 
 from companion import db as dbmod
+from companion.errors import DataDirUnavailable, os_error_reason
 from companion.migrations import migrate
 from companion.paths import index_dir, resolve_data_dir, resolve_db_url
 from companion.schema import CORE
@@ -43,7 +45,7 @@ class Workspace:
 
     def ensure_index(self, progress: Progress | None = None) -> bool:
         """Rebuild the search index if it does not match the database; True if rebuilt."""
-        with dbmod.translate_errors(self.db_url):
+        with dbmod.translate_errors(self.db_url), self._index_errors():
             return self.index.ensure_fresh(
                 store.revision_fingerprint(), store.list_articles, progress
             )
@@ -52,8 +54,24 @@ class Workspace:
         """Rebuild unconditionally; returns the number of articles indexed."""
         with dbmod.translate_errors(self.db_url):
             articles = store.list_articles()
-        self.index.rebuild(articles, progress)
+        with self._index_errors():
+            self.index.rebuild(articles, progress)
         return len(articles)
+
+    @contextlib.contextmanager
+    def _index_errors(self) -> Iterator[None]:
+        """A full disk or a read-only folder while writing the index is one clear message.
+
+        The database is untouched by this and the index is derived from it, so a later
+        run rebuilds the index once there is room; the half-built copy is set aside.
+        """
+        try:
+            yield
+        except OSError as exc:
+            raise DataDirUnavailable(
+                f"The search index in {self.index.directory} cannot be written: "
+                f"{os_error_reason(exc)}"
+            ) from exc
 
     def close(self) -> None:
         self.index.close()

@@ -1,7 +1,9 @@
 """Starting the window: open the workspace, show the window, report what went wrong.
 
-A database that is locked, read-only or from a newer version is reported in a dialog
-that names the file; the app then exits without having changed anything.
+A database that is locked, read-only, from a newer version or someone else's, a data
+folder that cannot be made, or a value edited in by hand that cannot be read, is
+reported in a dialog that names the file; the app then exits without having changed
+anything.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from importlib.resources import files
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from companion.errors import CompanionError
+from companion.errors import CompanionError, describe_os_error
 from kb.workspace import Workspace, open_workspace
 from ui.login_dialog import sign_in
 from ui.main_window import MainWindow
@@ -37,6 +39,9 @@ def open_or_explain(data_dir: str | None, db_url: str | None) -> Workspace | Non
         return open_workspace(data_dir, db_url)
     except CompanionError as exc:
         QMessageBox.critical(None, "Companion cannot open its data", str(exc))
+        return None
+    except OSError as exc:
+        QMessageBox.critical(None, "Companion cannot open its data", describe_os_error(exc))
         return None
 
 
