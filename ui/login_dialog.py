@@ -1,4 +1,8 @@
-"""Signing in at start-up, once any account has a password.
+"""Signing in at start-up, once any account has a password, and again when told to.
+
+An admin at another desk may disable or remove the account a window signed in with;
+the next service call is refused, and the window asks someone to sign in again with
+:func:`sign_in_again`, which says why before asking.
 
 Checking a password takes one Argon2 hash (well under a second), so it runs on the
 UI thread: the window does not exist yet, and nothing else is waiting on the loop.
@@ -26,7 +30,9 @@ from kb.workspace import Workspace
 
 
 class LoginDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, reason: str = "", cancel_text: str = "Quit"
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in to Companion")
         self.setMinimumWidth(380)
@@ -41,11 +47,12 @@ class LoginDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("loginMessage")
         self.message.setWordWrap(True)
+        self.message.setText(reason)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quit")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()
@@ -101,3 +108,15 @@ def sign_in(workspace: Workspace, parent: QWidget | None = None) -> bool:
         return False
     workspace.user = user
     return True
+
+
+def sign_in_again(reason: str, parent: QWidget | None = None) -> User | None:
+    """Ask for a sign-in after the session's account was revoked; None if put off.
+
+    Whoever signs in (the same person once re-enabled, or a colleague) carries on in
+    the same window, so nothing typed there is lost.
+    """
+    dialog = LoginDialog(parent, reason=reason, cancel_text="Not now")
+    if dialog.exec() != LoginDialog.DialogCode.Accepted:
+        return None
+    return dialog.user()

@@ -4,6 +4,12 @@ The call is the agent's work and the playbook is its reference, so the call pane
 sits on the left and the playbook on the right, each with its own splitter. Window
 geometry and splitter positions are remembered in the data dir (not the user's
 global settings), so two data dirs on one desk never fight over a layout.
+
+Every widget holds the one ``User`` object the window signed in with. Services judge
+rights against the database, so an admin elsewhere can demote or disable that account
+at any moment; when a service says so, the window brings its copy up to date in
+place (every widget sees it at once), rebuilds the Supervisor menu, and for a
+revoked account asks someone to sign in again, leaving every widget's text as it was.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QSplitter,
     QTabWidget,
@@ -24,9 +31,19 @@ from PySide6.QtWidgets import (
 )
 
 from companion.call_articles import record_article_opened
-from companion.permissions import can_edit_playbook, can_manage_accounts, can_view_team
+from companion.errors import PermissionDenied
+from companion.permissions import (
+    ADMINS,
+    EDITORS,
+    AccountRevoked,
+    can_edit_playbook,
+    can_manage_accounts,
+    can_view_team,
+    current_user,
+    require_role,
+)
 from companion.promises import PromiseView
-from companion.users import User
+from companion.users import Role, User
 from kb.workspace import Workspace
 from ui.call.call_pane import CallPane
 from ui.call.caller_lookup import CustomerLookupWorker
@@ -36,6 +53,7 @@ from ui.due_banner import DueBanner
 from ui.due_notifier import DueNotifier
 from ui.followups_view import FollowUpsView
 from ui.help_overlay import HelpOverlay
+from ui.login_dialog import sign_in_again
 from ui.playbook_pane import PlaybookPane
 from ui.search_worker import SearchWorker
 from ui.service_runner import ServiceRunner
@@ -56,6 +74,9 @@ class MainWindow(QMainWindow):
             str(workspace.data_dir / SETTINGS_FILE), QSettings.Format.IniFormat
         )
         self.runner = ServiceRunner(workspace.db_url, self)
+        self.runner.rightsRefused.connect(self.on_rights_refused)
+        self.supervisor_menu: QMenu | None = None
+        self._asking_to_sign_in = False
         self.search_thread = WorkerThread(SearchWorker(workspace), "search")
         self.lookup_thread = WorkerThread(CustomerLookupWorker(workspace.user), "lookup")
         self.suggestion_thread = WorkerThread(SuggestionWorker(workspace), "suggestions")
@@ -180,6 +201,14 @@ class MainWindow(QMainWindow):
         desk = self.menuBar().addMenu("&Desk")
         for action in self.actions():
             desk.addAction(action)
+        self._build_supervisor_menu()
+
+    def _build_supervisor_menu(self) -> None:
+        """(Re)build the Supervisor menu for the role the window's user has now."""
+        if self.supervisor_menu is not None:
+            self.menuBar().removeAction(self.supervisor_menu.menuAction())
+            self.supervisor_menu.deleteLater()
+            self.supervisor_menu = None
         user = self.workspace.user
         tools = [
             ("Playbook &editor…", can_edit_playbook(user), self.show_editor),
@@ -190,12 +219,75 @@ class MainWindow(QMainWindow):
         ]
         visible = [(label, slot) for label, allowed, slot in tools if allowed]
         if visible:
-            supervisor = self.menuBar().addMenu("Super&visor")
+            self.supervisor_menu = self.menuBar().addMenu("Super&visor")
             for label, slot in visible:
-                supervisor.addAction(label, slot)
+                self.supervisor_menu.addAction(label, slot)
+
+    # -- rights changed at another desk ----------------------------------------------------
+
+    def on_rights_refused(self, refusal: PermissionDenied) -> None:
+        """A service refused the window's user: catch up with what an admin changed.
+
+        Judged again now, not from the refusal alone: a refusal queued before someone
+        signed in again must not ask a second time.
+        """
+        self.refresh_user(str(refusal) if isinstance(refusal, AccountRevoked) else None)
+
+    def refresh_user(self, reason: str | None = None) -> bool:
+        """Re-read the signed-in account; False (after asking to sign in) if it is revoked.
+
+        ``reason`` is what the sign-in dialog says; by default the revocation itself.
+        """
+        try:
+            fresh = current_user(self.workspace.user, action="Working in this window")
+        except AccountRevoked as revoked:
+            self._sign_in_again(reason or str(revoked))
+            return False
+        self._adopt(fresh)
+        return True
+
+    def _allowed(self, roles: tuple[Role, ...], action: str) -> bool:
+        """Check a supervisor tool against the stored account before opening it."""
+        try:
+            require_role(self.workspace.user, *roles, action=action)
+        except PermissionDenied as refused:
+            self.show_message(str(refused))
+            self.on_rights_refused(refused)
+            return False
+        return True
+
+    def _sign_in_again(self, reason: str) -> None:
+        if self._asking_to_sign_in:
+            return
+        self._asking_to_sign_in = True
+        try:
+            user = sign_in_again(reason, self)
+        finally:
+            self._asking_to_sign_in = False
+        if user is None:
+            self.show_message(f"{reason} Until then, what you do here is not saved.")
+            return
+        self._adopt(user)
+        self.show_message(f"Signed in as {user.display_name}.")
+
+    def _adopt(self, fresh: User) -> None:
+        """Make the window's user object hold ``fresh``'s stored values, then the menus.
+
+        Updated in place rather than replaced: the call pane, follow-ups, workers and
+        open tools all hold this object, and none of them needs rebuilding (which
+        would drop what is typed in them).
+        """
+        user = self.workspace.user
+        user.__data__.clear()
+        user.__data__.update(fresh.__data__)
+        user._dirty.clear()
+        self._build_supervisor_menu()
 
     def show_editor(self) -> None:
         from ui.editor import open_editor
+
+        if not self._allowed(EDITORS, "Opening the playbook editor"):
+            return
 
         slug = self.playbook.viewer.current.slug if self.playbook.viewer.current else None
         editor = open_editor(self, self.workspace, self.runner, slug)
@@ -204,16 +296,22 @@ class MainWindow(QMainWindow):
     def show_team(self) -> None:
         from ui.team_view import TeamView
 
+        if not self._allowed(EDITORS, "Opening the team view"):
+            return
         self._show_tool("Team view", TeamView(self.workspace.user))
 
     def show_rules(self) -> None:
         from ui.rules_editor import RulesEditor
 
+        if not self._allowed(EDITORS, "Opening the phrasing rules"):
+            return
         self._show_tool("Phrasing rules", RulesEditor(self.workspace.user, self.runner))
 
     def show_audit(self) -> None:
         from ui.audit_view import AuditView
 
+        if not self._allowed(EDITORS, "Opening the audit log"):
+            return
         self._show_tool("Audit log", AuditView(self.workspace.user, self.runner))
 
     def _show_tool(self, title: str, widget: QWidget) -> None:
@@ -229,6 +327,8 @@ class MainWindow(QMainWindow):
     def show_accounts(self) -> None:
         from ui.accounts_dialog import AccountsDialog
 
+        if not self._allowed(ADMINS, "Opening the accounts"):
+            return
         dialog = AccountsDialog(self.workspace.user, self.runner, self)
         dialog.exec()
         dialog.deleteLater()

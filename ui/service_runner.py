@@ -5,6 +5,11 @@ and the window must not freeze while it does. Widgets submit a service call with
 what to do on success and on failure; the failure message is the user-facing one
 (a locked database names the file), so the widget can keep the agent's text and
 say what happened instead of dropping anything.
+
+A refusal of the person (:class:`PermissionDenied`) also reaches the window through
+``rightsRefused``, after the widget's own error callback: an account disabled or
+demoted at another desk concerns the whole window (sign in again, rebuild the menus),
+not only the widget whose call was refused.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import peewee
 from PySide6.QtCore import QObject, Signal, Slot
 
 from companion.db import explain_operational_error
-from companion.errors import CompanionError
+from companion.errors import CompanionError, PermissionDenied
 from ui.worker_thread import WorkerThread
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,7 @@ class _Job:
 class _ServiceWorker(QObject):
     finished = Signal(int, object)
     failed = Signal(int, str)
+    refused = Signal(object)
     _run = Signal(object)
 
     def __init__(self, db_url: str) -> None:
@@ -50,6 +56,9 @@ class _ServiceWorker(QObject):
     def _execute(self, job: _Job) -> None:
         try:
             result = job.function(*job.args, **job.kwargs)
+        except PermissionDenied as exc:
+            self.failed.emit(job.id, str(exc))
+            self.refused.emit(exc)
         except CompanionError as exc:
             self.failed.emit(job.id, str(exc))
         except peewee.DatabaseError as exc:
@@ -65,6 +74,7 @@ class ServiceRunner(QObject):
     """Submit service calls; callbacks run on the UI thread."""
 
     busyChanged = Signal(bool)
+    rightsRefused = Signal(object)  # the PermissionDenied a service call raised
 
     def __init__(self, db_url: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +83,7 @@ class ServiceRunner(QObject):
         self._thread = WorkerThread(_ServiceWorker(db_url), "services")
         self._thread.worker.finished.connect(self._on_finished)
         self._thread.worker.failed.connect(self._on_failed)
+        self._thread.worker.refused.connect(self.rightsRefused)
 
     def submit(
         self,

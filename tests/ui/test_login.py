@@ -14,11 +14,14 @@ from pytestqt.qtbot import QtBot
 
 from companion import accounts
 from companion.accounts import LOGIN_FAILED_MESSAGE, authenticate, create_account
+from companion.customers import CustomerDetails, create_customer
 from companion.users import Role, User
 from kb.workspace import Workspace, open_workspace
+from tests.ui.call_helpers import wait_for_idle_runner
 from ui import app as app_module
 from ui.accounts_dialog import AccountsDialog, NewAccountDialog
 from ui.login_dialog import LoginDialog, sign_in
+from ui.main_window import MainWindow
 from ui.service_runner import ServiceRunner
 
 PASSWORD = "opens the desk"
@@ -207,3 +210,89 @@ def test_change_role_goes_through_the_service(
     qtbot.mouseClick(accounts_dialog.role_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "stays an enabled admin" in accounts_dialog.message.text())
     assert "Local desk — admin, no password" in names(accounts_dialog)
+
+
+def signed_in_window(qtbot: QtBot, workspace: Workspace, person: User) -> MainWindow:
+    """The window as ``person`` left it after signing in this morning."""
+    workspace.user = person
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def supervisor_items(window: MainWindow) -> list[str]:
+    menu = window.supervisor_menu
+    return [] if menu is None else [action.text() for action in menu.actions()]
+
+
+def test_an_account_disabled_elsewhere_is_asked_to_sign_in_and_the_text_is_kept(
+    qtbot: QtBot, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = add_admin(workspace)
+    grace = User.get_by_id(create_account(alice, "Grace", Role.SUPERVISOR, PASSWORD).id)
+    customer = create_customer(alice, CustomerDetails.validate("Ana Ruiz")).customer
+    window = signed_in_window(qtbot, workspace, grace)
+    window.session.start(customer.id)
+    qtbot.waitUntil(lambda: window.session.active and window.index_ready, timeout=10_000)
+    wait_for_idle_runner(qtbot, window)
+    accounts.disable_account(alice, grace.id)  # at the admin's desk, through the service
+    asked: list[str] = []
+
+    def alice_signs_in(dialog: LoginDialog) -> int:
+        asked.append(dialog.message.text())
+        dialog.name_edit.setText("Alice")
+        dialog.password_edit.setText(PASSWORD)
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(LoginDialog, "exec", alice_signs_in)
+    edit = window.call_pane.composer.edit
+    qtbot.keyClicks(edit, "The caller wants a refund")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=10_000)
+
+    refusal = (
+        "Adding call entries needs an active account; an admin has disabled Grace's "
+        "account. Sign in again with an active account."
+    )
+    assert asked == [refusal]
+    assert edit.toPlainText() == "The caller wants a refund"
+    assert window.call_pane.composer.message.text().endswith(refusal)
+    assert window.workspace.user.id == alice.id and window.session.user.id == alice.id
+    assert "&Accounts…" in supervisor_items(window)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(window.session.entries) == 1, timeout=10_000)
+    assert window.session.entries[0].author.display_name == "Alice"
+    assert window.session.entries[0].text == "The caller wants a refund"
+    window.close()
+
+
+def test_a_demoted_supervisor_is_told_and_loses_the_supervisor_menu(
+    qtbot: QtBot, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = add_admin(workspace)
+    grace = User.get_by_id(create_account(alice, "Grace", Role.SUPERVISOR, PASSWORD).id)
+    window = signed_in_window(qtbot, workspace, grace)
+    assert "Playbook &editor…" in supervisor_items(window)
+    accounts.change_role(alice, grace.id, Role.AGENT)
+
+    def never(_dialog: LoginDialog) -> int:
+        raise AssertionError("a demoted account is still active: no sign-in needed")
+
+    monkeypatch.setattr(LoginDialog, "exec", never)
+    assert window.supervisor_menu is not None
+    editor_item = next(
+        a for a in window.supervisor_menu.actions() if a.text() == "Playbook &editor…"
+    )
+    editor_item.trigger()
+
+    assert window.statusBar().currentMessage() == (
+        "Opening the playbook editor needs a supervisor or admin account; an admin has "
+        "changed Grace's account from supervisor to agent."
+    )
+    assert supervisor_items(window) == []
+    assert "Super&visor" not in [a.text() for a in window.menuBar().actions()]
+    assert not [d for d in window.findChildren(QDialog) if d.isVisible()]
+    assert window.workspace.user.role == Role.AGENT.value
+    window.close()
