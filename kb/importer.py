@@ -27,7 +27,7 @@ from companion.errors import CompanionError, InvalidInput
 from companion.permissions import EDITORS, require_role
 from companion.users import User
 from kb import store
-from kb.article import MAX_BODY_BYTES, ArticleDraft, slugify
+from kb.article import MAX_BODY_BYTES, MAX_TITLE, ArticleDraft, slugify
 from kb.frontmatter import parse_document
 from kb.import_report import BrokenLink, FileOutcome, FileResult, ImportReport
 from kb.links import article_url, code_regions, is_external, rewrite_links, split_fragment
@@ -37,7 +37,9 @@ MAX_FILE_BYTES = MAX_BODY_BYTES
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 DEFAULT_CATEGORY = "general"
 _MB = 1024 * 1024
-_HEADING = re.compile(r"^ {0,3}#[ \t]+(?P<title>[^\n]*?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+# The closing "###" is stripped in Python: a lazy title before an optional closing run
+# re-scanned the line's trailing blanks once per character (a line of spaces: hours).
+_HEADING = re.compile(r"^ {0,3}#[ \t]+(?P<title>[^\n]*)$", re.MULTILINE)
 
 
 def import_playbook(source: Path, playbook: Playbook, user: User) -> ImportReport:
@@ -384,10 +386,26 @@ def _first_heading(body: str) -> str | None:
     for match in _HEADING.finditer(body):
         before = bisect.bisect_right(starts, match.start()) - 1
         in_code = before >= 0 and regions[before][1] > match.start()
-        title = match.group("title").strip()
+        title = _heading_text(match.group("title"))
         if title and not in_code:
             return title
     return None
+
+
+def _heading_text(line: str) -> str:
+    """The heading without its optional closing ``#`` run, cut to a title's length.
+
+    A title longer than allowed would refuse the whole file; the heading is only a
+    guess at the title, so it is shortened at a word instead.
+    """
+    text = line.rstrip(" \t")
+    bare = text.rstrip("#")
+    if bare != text and bare[-1:] in (" ", "\t"):
+        text = bare
+    title = " ".join(text.split())
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1].rsplit(" ", 1)[0].rstrip() + "…"
+    return title
 
 
 def _drop_duplicates(parsed: list[_Parsed], report: ImportReport) -> list[_Parsed]:

@@ -4,14 +4,20 @@ Articles are written by supervisors and imported from folders anyone could have
 edited, so the HTML is sanitised after rendering: only presentational tags survive,
 no scripts, styles, frames, objects or event handlers, and links may only use
 http(s), mailto or the in-app ``article:`` scheme (never ``javascript:`` or ``file:``).
+The same files may hold text built to make a Markdown parser crawl, so the converter
+is guarded (:mod:`kb.markdown_guard`) and an enormous article is shown in part, with a
+note saying so, rather than freezing whoever opens it.
 """
 
 from __future__ import annotations
+
+import html
 
 import markdown
 import nh3
 
 from kb.links import ARTICLE_SCHEME
+from kb.markdown_guard import close_enough_tags, guard, shown_part
 
 _EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 
@@ -27,9 +33,30 @@ DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript",
 
 
 def render_markdown(source: str) -> str:
-    """Sanitised HTML for ``source``; raw HTML in the Markdown is stripped, not executed."""
+    """Sanitised HTML for ``source``; raw HTML in the Markdown is stripped, not executed.
+
+    Past :data:`kb.markdown_guard.MAX_SHOWN_CHARS` (or too many code fences) only the
+    beginning is rendered, followed by a note saying how much is left out.
+    """
+    shown = shown_part(source)
     converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
-    return sanitise(converter.convert(source))
+    guard(converter)
+    rendered = sanitise(converter.convert(close_enough_tags(shown)))
+    if len(shown) < len(source):
+        rendered += _cut_note(len(shown), len(source))
+    return rendered
+
+
+def _cut_note(shown: int, total: int) -> str:
+    percent = max(1, min(99, 100 * shown // total))
+    return (
+        '<hr><p class="cut"><i>'
+        + html.escape(
+            f"This article is too long to show in full: the first {percent} % is shown. "
+            "Open it in the playbook editor or export it to read the rest."
+        )
+        + "</i></p>"
+    )
 
 
 def sanitise(html: str) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from kb.search.text import WORD, stem_word
 
 SNIPPET_CHARS = 180
+# A snippet never extends by more than this to avoid cutting a word in half.
+WORD_REACH = 40
 
 
 @dataclass(frozen=True)
@@ -115,13 +117,20 @@ def _clip(text: str, begin: int, width: int) -> str:
 
 
 def _word_start(text: str, index: int) -> int:
-    while index > 0 and not text[index - 1].isspace():
+    """Back to the start of the word at ``index``, but never past :data:`WORD_REACH`.
+
+    Text without spaces (a pasted megabyte of symbols) would otherwise be walked one
+    character at a time to its start.
+    """
+    limit = max(0, index - WORD_REACH)
+    while index > limit and not text[index - 1].isspace():
         index -= 1
     return index
 
 
 def _word_end(text: str, index: int) -> int:
-    while index < len(text) and not text[index].isspace():
+    limit = min(len(text), index + WORD_REACH)
+    while index < limit and not text[index].isspace():
         index += 1
     return index
 

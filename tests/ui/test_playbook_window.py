@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from kb.render import render_markdown
 from kb.workspace import Workspace
+from ui.article_view import ArticleView
 from ui.main_window import MainWindow
 from ui.results_model import SearchResultsModel
 
@@ -22,6 +26,11 @@ def search(qtbot: QtBot, window: MainWindow, text: str) -> None:
         pane.resultsShown, timeout=10_000, check_params_cb=lambda shown: shown == text
     ):
         qtbot.keyClicks(pane.search_box, text)
+
+
+def shown(qtbot: QtBot, viewer: ArticleView) -> None:
+    """Wait until the open article's body, rendered in the background, is on screen."""
+    qtbot.waitUntil(lambda: not viewer.rendering, timeout=10_000)
 
 
 def test_ctrl_k_focuses_search_from_anywhere(qtbot: QtBot, window: MainWindow) -> None:
@@ -40,6 +49,7 @@ def test_typing_shows_results_and_enter_opens_the_article(qtbot: QtBot, window: 
     assert "<b>" in pane.results_model.hit(0).snippet.to_html()
     qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)
     assert pane.viewer.current is not None and pane.viewer.current.slug == "abusive-callers"
+    shown(qtbot, pane.viewer)
     assert "Abusive callers" in pane.viewer.toPlainText()
 
 
@@ -110,6 +120,7 @@ def test_a_link_inside_an_article_navigates_and_back_returns(
 ) -> None:
     pane = window.playbook
     pane.open_article("abusive-callers")
+    shown(qtbot, pane.viewer)
     click_link(qtbot, window, "article:conflicts")
     qtbot.waitUntil(
         lambda: pane.viewer.current is not None and pane.viewer.current.slug == "conflicts"
@@ -179,3 +190,50 @@ def test_an_empty_search_box_lists_the_whole_playbook(qtbot: QtBot, window: Main
     slugs = {pane.results_model.hit(row).slug for row in range(pane.results_model.rowCount())}
     assert {"greeting", "escalation", "recording"} <= slugs
     assert pane.status_label.text().startswith("All ")
+
+
+@pytest.fixture
+def slow_renderer(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Rendering waits until the returned event is set, as a huge article would."""
+    release = threading.Event()
+
+    def render(source: str) -> str:
+        assert release.wait(timeout=20), "the test never released the renderer"
+        return render_markdown(source)
+
+    monkeypatch.setattr("ui.render_worker.render_markdown", render)
+    return release
+
+
+def test_a_slow_article_leaves_the_window_answering(
+    qtbot: QtBot, window: MainWindow, slow_renderer: threading.Event
+) -> None:
+    pane = window.playbook
+    pane.open_article("escalation")
+    assert pane.viewer.current is not None and pane.viewer.current.slug == "escalation"
+    qtbot.waitUntil(lambda: "Loading…" in pane.viewer.toPlainText())
+    pane.focus_search()
+    search(qtbot, window, "greeting")
+    assert pane.search_box.text() == "greeting"
+    assert pane.results_model.hit(0).slug == "greeting"
+    assert pane.viewer.rendering
+    with qtbot.waitSignal(pane.viewer.articleShown, timeout=10_000):
+        slow_renderer.set()
+    assert "Loading…" not in pane.viewer.toPlainText()
+    assert "Escalation" in pane.viewer.toPlainText()
+
+
+def test_only_the_newest_article_is_shown_when_several_are_rendering(
+    qtbot: QtBot, window: MainWindow, slow_renderer: threading.Event
+) -> None:
+    pane = window.playbook
+    pane.open_article("escalation")
+    pane.open_article("greeting")
+    pane.open_article("recording")
+    slow_renderer.set()
+    shown(qtbot, pane.viewer)
+    qtbot.wait(200)  # a stale answer, had one been sent, would arrive by now
+    assert pane.viewer.current is not None and pane.viewer.current.slug == "recording"
+    text = pane.viewer.toPlainText()
+    assert text.count("Recording") >= 1
+    assert "Greeting" not in text and "Escalation" not in text
