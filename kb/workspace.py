@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib.resources
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from companion.paths import index_dir, resolve_data_dir, resolve_db_url
 from companion.schema import CORE
 from companion.users import User, local_user
 from kb import store
+from kb.article import ArticleData
 from kb.import_report import ImportReport
 from kb.importer import import_playbook
 from kb.playbook import Playbook
@@ -51,12 +52,14 @@ class Workspace:
             )
 
     def rebuild_index(self, progress: Progress | None = None) -> int:
-        """Rebuild unconditionally; returns the number of articles indexed."""
-        with dbmod.translate_errors(self.db_url):
-            articles = store.list_articles()
-        with self._index_errors():
-            self.index.rebuild(articles, progress)
-        return len(articles)
+        """Rebuild now; returns the number of articles indexed.
+
+        The articles are loaded once the index's writer lock is held, so every save that
+        finished first is in the new index; a rebuild another process finished while
+        this one waited for the lock is kept rather than repeated.
+        """
+        with dbmod.translate_errors(self.db_url), self._index_errors():
+            return self.index.rebuild(progress=progress)
 
     @contextlib.contextmanager
     def _index_errors(self) -> Iterator[None]:
@@ -94,7 +97,7 @@ def open_workspace(
     url = resolve_db_url(directory, db_url)
     database = dbmod.connect(url, (CORE.name, PLAYBOOK.name))
     location = dbmod.describe_location(url)
-    index = SearchIndex(index_dir(directory))
+    index = SearchIndex(index_dir(directory), source=_article_loader(url))
     playbook = Playbook(index)
     reports: list[ImportReport] = []
 
@@ -113,6 +116,16 @@ def open_workspace(
         raise
     report = reports[0] if reports else None
     return Workspace(directory, url, location, database, user, index, playbook, report)
+
+
+def _article_loader(url: str) -> Callable[[], list[ArticleData]]:
+    """What the index rebuilds itself from when a search finds it damaged or deleted."""
+
+    def load() -> list[ArticleData]:
+        with dbmod.translate_errors(url):
+            return store.list_articles()
+
+    return load
 
 
 def load_default_playbook(playbook: Playbook, user: User) -> ImportReport:

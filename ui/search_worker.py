@@ -36,6 +36,12 @@ class SearchWorker(LatestWinsWorker):
             return index.search(text, limit=RESULT_LIMIT)
         return index.browse()
 
+    def describe_failure(self, exc: Exception) -> str:
+        """A damaged index that cannot be rebuilt says so itself, naming the folder."""
+        if isinstance(exc, CompanionError):
+            return str(exc)
+        return super().describe_failure(exc)
+
     @Slot(bool)
     def _ensure_index(self, force: bool) -> None:
         try:

@@ -6,6 +6,12 @@ reflect the database's article revisions, or holds many articles indexed one edi
 time (see :mod:`kb.search.meta`). One searcher is kept open and reopened after commits,
 because opening a searcher costs far more than a query.
 
+It also heals: a search that finds the index damaged or deleted under a running
+process rebuilds it from the database and answers. Several processes may share one
+index: writers take a lock (:mod:`kb.search.lock`) and a rebuild swaps a complete new
+directory in (:mod:`kb.search.storage`), so readers never wait and never see half an
+index.
+
 How it is made fast (measured in ``bench/``): one impact-weighted field instead of five
 (:mod:`kb.search.scoring`), a leaner writer (:mod:`kb.search.writing`), fast analysis
 (:mod:`kb.search.text`), capped completions (:mod:`kb.search.query`) and snippets from
@@ -14,41 +20,40 @@ one regex (:mod:`kb.search.snippets`).
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.collectors import Collector, FilterCollector, TopCollector
-from whoosh.fields import COLUMN, ID, STORED, Schema
 from whoosh.query import Every, Or, Term
 from whoosh.searching import Searcher
 
+from companion.errors import os_error_reason
 from kb.article import ArticleData, Status
 from kb.search import query as query_builder
-from kb.search.documents import (
-    BROWSE_KEY,
-    LEXICON_SLUG,
-    analyse,
-    averages_of,
-    lexicon_document,
-    to_document,
-    word_counts,
-)
-from kb.search.meta import IndexMeta, forget, read_words, write_words
-from kb.search.progress import Progress, RebuildProgress
-from kb.search.scoring import ImpactField, ImpactWeighting, WordsField
+from kb.search import storage
+from kb.search.building import INDEX_FORMAT, build_into
+from kb.search.documents import BROWSE_KEY, LEXICON_SLUG, analyse, to_document
+from kb.search.lock import LockTimeout, WriterLock
+from kb.search.meta import FileListing, IndexMeta, forget, list_files, read_words
+from kb.search.progress import Progress
+from kb.search.scoring import ImpactWeighting
 from kb.search.snippets import Snippet, make_snippet
+from kb.search.storage import SearchIndexUnavailable
 from kb.search.text import normalise, stems
 from kb.search.writing import merge_all_but_largest, merge_small_segments, open_writer
 
-# Bump when the schema or analyzers change, so old indexes are rebuilt rather than misread.
-INDEX_FORMAT = 3
 FEW_RESULTS = 3
+# How long a save waits for another writer before leaving the index stale instead.
 WRITER_TIMEOUT_S = 10.0
+# How long a rebuild (or a search that found the index damaged) waits for another
+# process's rebuild to finish: several at 10,000 articles, one after another.
+REBUILD_WAIT_S = 300.0
 RELATED_MAX_CHARS = 4000
 RELATED_TERMS = 12
 DRAFTS = Term("status", Status.DRAFT.value)
@@ -63,17 +68,8 @@ COMPACT_AT = 8
 REBUILD_AFTER_EDITS = 200
 
 
-def _schema() -> Schema:
-    return Schema(
-        slug=ID(stored=True, unique=True),
-        text=ImpactField(),
-        words=WordsField(),
-        status=ID(stored=True),
-        title=STORED(),
-        category_name=STORED(),
-        plain=STORED(),
-        browse_key=COLUMN(),
-    )
+T = TypeVar("T")
+ArticleSource = Callable[[], Sequence[ArticleData]]
 
 
 @dataclass(frozen=True)
@@ -94,21 +90,35 @@ class SearchResults:
     widened: bool  # misspellings were widened to nearby words
 
 
-class SearchIndex:
-    """Owns the index directory: open, rebuild, update, search. Thread-safe for one writer."""
+class IndexDamaged(Exception):
+    """The index's files are not those its last write recorded: heal before reading."""
 
-    def __init__(self, directory: Path) -> None:
+
+class SearchIndex:
+    """Owns the index directory: open, rebuild, update, search, and heal.
+
+    Thread-safe. ``source`` loads every article from the database; with it, a search
+    that finds the index damaged or gone (deleted under a running window, a segment
+    truncated) rebuilds it and answers, instead of failing until a restart. Locks are
+    always taken in one order: the writer lock (:mod:`kb.search.lock`), then
+    ``self._lock``, which guards the open index and searcher.
+    """
+
+    def __init__(self, directory: Path, source: ArticleSource | None = None) -> None:
         self.directory = directory
+        self.source = source
         self._lock = threading.RLock()
+        self._writer = WriterLock(storage.lock_path(directory))
         self._index: whoosh_index.Index | None = None
         self._searcher: Searcher | None = None
+        self._opened: FileListing | None = None
         self._masks: tuple[Searcher, set[int], set[int]] | None = None
         self._known_words: frozenset[str] | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
     def needs_rebuild(self, revisions: Sequence[tuple[str, int]]) -> bool:
-        """True when the index is missing, unreadable, of an old format, or stale.
+        """True when the index is missing, damaged, of an old format, or stale.
 
         Also after many edits: an import of a thousand articles into a fresh playbook
         goes in as edits, with the field-length averages of the few articles there were.
@@ -118,11 +128,7 @@ class SearchIndex:
             return True
         if meta.edited > max(REBUILD_AFTER_EDITS, len(meta.revisions) // 4):
             return True
-        try:
-            self._open()
-        except Exception:  # noqa: BLE001 - any failure to read means: rebuild it
-            return True
-        return False
+        return not self._sound(meta)
 
     def ensure_fresh(
         self,
@@ -130,46 +136,44 @@ class SearchIndex:
         load_articles: Callable[[], Sequence[ArticleData]],
         progress: Progress | None = None,
     ) -> bool:
-        """Rebuild if needed; returns True when a rebuild happened."""
-        if not self.needs_rebuild(revisions):
-            self._compact_if_fragmented()
-            return False
-        self.rebuild(load_articles(), progress)
-        return True
+        """Rebuild if needed; returns True when a rebuild happened.
 
-    def rebuild(self, articles: Sequence[ArticleData], progress: Progress | None = None) -> None:
-        """Build a complete new index beside the old one, then swap it in."""
-        with self._lock:
-            self.close()
-            self._known_words = None
-            staging = self.directory.with_name(self.directory.name + ".new")
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            report = RebuildProgress(progress, len(articles))
-            analysed = []
-            for article in articles:
-                analysed.append(analyse(article))
-                report.analysed()
-            averages = averages_of(analysed)
-            index = whoosh_index.create_in(str(staging), _schema())
-            writer = open_writer(index, progress=report.committing)
-            for document in analysed:
-                writer.add_document(**to_document(document, averages))
-                report.added()
-            counts = word_counts(analysed)
-            writer.add_document(**lexicon_document(counts))
-            write_words(staging, counts)
-            writer.commit()
-            index.close()
-            meta = IndexMeta({a.slug: a.revision for a in articles}, averages)
-            meta.write(staging, INDEX_FORMAT)
-            old = self.directory.with_name(self.directory.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            if self.directory.exists():
-                self.directory.rename(old)
-            staging.rename(self.directory)
-            shutil.rmtree(old, ignore_errors=True)
-            report.finish()
+        Raises :class:`SearchIndexUnavailable` when a needed rebuild cannot be done.
+        """
+        if not self.needs_rebuild(revisions):
+            self._tidy()
+            return False
+
+        def build() -> bool:
+            # Another process may have rebuilt while this one waited for the lock.
+            if not self.needs_rebuild(revisions):
+                return False
+            self._build_and_swap(load_articles(), progress)
+            return True
+
+        return self._as_writer(build)
+
+    def rebuild(
+        self, articles: Sequence[ArticleData] | None = None, progress: Progress | None = None
+    ) -> int:
+        """Build a complete new index beside the old one, then swap it in.
+
+        Without ``articles``, they are loaded from ``source`` once the writer lock is
+        held. If another process finished a rebuild of the same articles while this one
+        waited for the lock, its index is kept. Returns the number of articles indexed.
+        """
+        before = self._build_id()
+
+        def build() -> int:
+            chosen = articles if articles is not None else self._load()
+            revisions = [(a.slug, a.revision) for a in chosen]
+            if self._build_id() == before or self.needs_rebuild(revisions):
+                self._build_and_swap(chosen, progress)
+            elif progress is not None:
+                progress(len(chosen), len(chosen))
+            return len(chosen)
+
+        return self._as_writer(build)
 
     def update_articles(self, articles: Sequence[ArticleData]) -> bool:
         """Replace these articles' documents; True if the index now holds them.
@@ -178,29 +182,47 @@ class SearchIndex:
         marks the index stale rather than raising: the database already holds the
         change, so the save succeeded, and the next open rebuilds the index from it.
         """
-        with self._lock:
-            meta = self._stored_meta()
-            if meta is None:
-                return False
-            try:
-                index = self._open()
-                if self._known_words is None:
-                    self._known_words = read_words(self.directory)
-                known = self._known_words
-                writer = open_writer(index, timeout=WRITER_TIMEOUT_S)
-                for article in articles:
-                    analysed = analyse(article)
-                    new_words = analysed.words - known
-                    writer.update_document(**to_document(analysed, meta.averages, new_words))
-                writer.commit(mergetype=merge_small_segments)
+        try:
+            with self._writer.hold(WRITER_TIMEOUT_S):
+                meta = self._stored_meta()
+                if meta is None:
+                    return False
+                index = storage.open_index(self.directory)
+                try:
+                    if self._known_words is None:
+                        self._known_words = read_words(self.directory)
+                    known = self._known_words
+                    writer = open_writer(index, timeout=WRITER_TIMEOUT_S)
+                    for article in articles:
+                        analysed = analyse(article)
+                        new_words = analysed.words - known
+                        writer.update_document(**to_document(analysed, meta.averages, new_words))
+                    writer.commit(mergetype=merge_small_segments)
+                finally:
+                    index.close()
                 meta.revisions.update({a.slug: a.revision for a in articles})
                 meta.edited += len(articles)
                 meta.write(self.directory, INDEX_FORMAT)
-                self._refresh()
-            except Exception:  # noqa: BLE001 - see docstring: stale, not failed
+                self._reopen_if_open(meta)
+        except Exception:  # noqa: BLE001 - see docstring: stale, not failed
+            with contextlib.suppress(OSError):
                 forget(self.directory)
-                return False
-            return True
+            return False
+        return True
+
+    def _tidy(self) -> None:
+        """Clear a crashed rebuild's leftovers and merge fragmented segments.
+
+        Both write, so both need the writer lock; neither is needed for a correct
+        answer, so they wait for no one: if another writer is busy, next time.
+        """
+        try:
+            with self._writer.hold(0):
+                for path in storage.leftovers(self.directory):
+                    storage.remove(path)
+                self._compact_if_fragmented()
+        except Exception:  # noqa: BLE001 - housekeeping only
+            return
 
     def _compact_if_fragmented(self) -> None:
         """Merge the segments that saves left behind, when there are many of them.
@@ -209,17 +231,22 @@ class SearchIndex:
         many edits the index is in pieces and every query pays for each. This runs when
         the index is opened, which the window does off the UI thread; it costs about
         as much as the edits it merges. Failing is harmless: many segments are slower,
-        not wrong.
+        not wrong. The caller holds the writer lock.
         """
+        meta = self._stored_meta()
+        if meta is None:
+            return
         with self._lock:
-            try:
-                if len(self._current_searcher().reader().leaf_readers()) <= COMPACT_AT:
-                    return
-                writer = open_writer(self._open(), timeout=WRITER_TIMEOUT_S)
-                writer.commit(mergetype=merge_all_but_largest)
-                self._refresh()
-            except Exception:  # noqa: BLE001 - see docstring: an optimisation only
+            if len(self._current_searcher().reader().leaf_readers()) <= COMPACT_AT:
                 return
+        index = storage.open_index(self.directory)
+        try:
+            writer = open_writer(index, timeout=WRITER_TIMEOUT_S)
+            writer.commit(mergetype=merge_all_but_largest)
+        finally:
+            index.close()
+        meta.write(self.directory, INDEX_FORMAT)
+        self._reopen_if_open(meta)
 
     def close(self) -> None:
         with self._lock:
@@ -229,16 +256,21 @@ class SearchIndex:
             if self._index is not None:
                 self._index.close()
                 self._index = None
+            self._opened = None
 
     # -- searching -----------------------------------------------------------------
 
     def search(self, text: str, limit: int = 10, include_drafts: bool = False) -> SearchResults:
-        """Best matches first. Never raises for any text; empty text gives no hits."""
+        """Best matches first. Never raises for any text; empty text gives no hits.
+
+        Raises :class:`SearchIndexUnavailable` only when the index is damaged and
+        cannot be rebuilt.
+        """
         parsed = query_builder.parse(text)
         if parsed.is_empty:
             return SearchResults(text, (), 0, False)
-        with self._lock:
-            searcher = self._current_searcher()
+
+        def run(searcher: Searcher) -> SearchResults:
             reader = searcher.reader()
             built = query_builder.build(parsed, reader)
             hits, total = self._run(searcher, built, include_drafts, limit)
@@ -255,6 +287,8 @@ class SearchIndex:
                 widened,
             )
 
+        return self._searching(run)
+
     def related(self, text: str, limit: int = 3) -> tuple[SearchHit, ...]:
         """Published articles about what ``text`` (a call's notes) is about.
 
@@ -264,8 +298,8 @@ class SearchIndex:
         sample = normalise(text)[:RELATED_MAX_CHARS]
         if not sample.strip():
             return ()
-        with self._lock:
-            searcher = self._current_searcher()
+
+        def run(searcher: Searcher) -> tuple[SearchHit, ...]:
             weighting = searcher.weighting
             field = query_builder.FIELD
             counts = Counter(
@@ -284,10 +318,12 @@ class SearchIndex:
             hits, _ = self._run(searcher, built, False, limit)
             return tuple(self._hit(h, built.highlight_terms) for h in hits)
 
+        return self._searching(run)
+
     def browse(self, limit: int = 500, include_drafts: bool = False) -> SearchResults:
         """Every article, by category then title: what an empty search box shows."""
-        with self._lock:
-            searcher = self._current_searcher()
+
+        def run(searcher: Searcher) -> tuple[list[dict[str, Any]], int]:
             hidden = self._hidden(searcher, include_drafts)
             # Sorted on a column of "category, title" keys: reading every stored article
             # (full text included) to sort them took 170 ms at 10,000 articles.
@@ -295,7 +331,9 @@ class SearchIndex:
                 Every(), limit=max(1, limit), sortedby=BROWSE_KEY, mask=hidden
             )
             documents = [hit.fields() for hit in results[:]]
-            total = searcher.doc_count_all() - len(hidden)
+            return documents, searcher.doc_count_all() - len(hidden)
+
+        documents, total = self._searching(run)
         hits = tuple(
             SearchHit(
                 slug=d["slug"],
@@ -341,31 +379,148 @@ class SearchIndex:
 
     # -- internals -----------------------------------------------------------------
 
-    def _open(self) -> whoosh_index.Index:
-        if self._index is None:
-            self._index = whoosh_index.open_dir(str(self.directory))
-        return self._index
+    def _searching(self, run: Callable[[Searcher], T]) -> T:
+        """Run a read on the current searcher; if the index fails it, heal and retry once.
+
+        The index is derived data, so any failure reading it (a file gone, truncated or
+        garbled: whoosh raises OSError, EOFError, struct, zlib, pickle, Key and Value
+        errors) is answered by checking it and, if it is damaged, rebuilding it from the
+        database. A second failure is reported as one message rather than a traceback.
+        """
+        try:
+            with self._lock:
+                return run(self._current_searcher())
+        except Exception:  # noqa: BLE001 - see docstring: any failure means heal
+            self._heal()
+        try:
+            with self._lock:
+                return run(self._current_searcher())
+        except Exception as exc:
+            raise SearchIndexUnavailable(
+                f"The search index in {self.directory} cannot be read: {storage.reason(exc)}"
+            ) from exc
+
+    def _heal(self) -> None:
+        """Make the index usable again: keep it if it is sound, else rebuild it.
+
+        Under the writer lock, so that a reader that failed mid-swap, or while another
+        process was rebuilding, waits for that rebuild and then uses it.
+        """
+        self.close()
+
+        def heal() -> None:
+            meta = self._stored_meta()
+            if meta is not None and self._sound(meta):
+                return
+            self._build_and_swap(self._load(), None)
+
+        self._as_writer(heal)
+
+    def _as_writer(self, work: Callable[[], T]) -> T:
+        """Run ``work`` holding the writer lock; failures become one clear message."""
+        try:
+            with self._writer.hold(REBUILD_WAIT_S):
+                return work()
+        except LockTimeout as exc:
+            raise SearchIndexUnavailable(
+                f"The search index in {self.directory} is being rebuilt by another "
+                "Companion that has not finished; try again when it has."
+            ) from exc
+        except OSError as exc:
+            raise SearchIndexUnavailable(
+                f"The search index in {self.directory} cannot be rebuilt: {os_error_reason(exc)}"
+            ) from exc
+
+    def _build_and_swap(self, articles: Sequence[ArticleData], progress: Progress | None) -> None:
+        """Build in a staging directory of this process's own, then swap it in.
+
+        The caller holds the writer lock. Searches in this process keep using the open
+        index until the swap; other processes notice the swap on their next search.
+        """
+        for path in storage.leftovers(self.directory):
+            storage.remove(path)
+        staging = storage.make_staging(self.directory)
+        try:
+            report = build_into(staging, articles, progress)
+            with self._lock:
+                self.close()
+                self._known_words = None
+                storage.swap_in(staging, self.directory)
+            report.finish()
+        finally:
+            if staging.exists():
+                storage.remove(staging)
+
+    def _sound(self, meta: IndexMeta) -> bool:
+        """True when the files are as last written and whoosh can read every segment.
+
+        Leaves the index open on success, since the caller is about to search it.
+        """
+        with self._lock:
+            try:
+                self._reopen(meta.files)
+                assert self._searcher is not None
+                storage.check_readable(self._searcher, query_builder.FIELD, BROWSE_KEY)
+                if next(self._searcher.document_numbers(slug=LEXICON_SLUG), None) is None:
+                    raise LookupError("the index has no lexicon document")
+            except Exception:  # noqa: BLE001 - any failure to read means: rebuild it
+                self.close()
+                return False
+        return True
+
+    def _load(self) -> Sequence[ArticleData]:
+        if self.source is None:
+            raise SearchIndexUnavailable(
+                f"The search index in {self.directory} is damaged; "
+                "run `playbook reindex` to rebuild it."
+            )
+        return self.source()
+
+    def _build_id(self) -> str | None:
+        meta = self._stored_meta()
+        return None if meta is None else meta.build
 
     def _current_searcher(self) -> Searcher:
-        if self._searcher is None:
-            self._searcher = self._open().searcher(weighting=ImpactWeighting())
-        elif not self._searcher.up_to_date():
-            self._refresh()
+        """The open searcher, reopened if any file of the index changed since it opened.
+
+        Comparing the directory's listing (one ``stat`` a file) before each search is
+        how a long-running process notices another process's rebuild or edit, the
+        directory deleted under it (this raises, and the caller heals), and a file
+        damaged in place. The last matters beyond correctness: whoosh memory-maps the
+        segments, and reading a mapped file that was truncated kills the process, so a
+        changed file is never read through the old mapping.
+        """
+        current = list_files(self.directory)
+        if self._searcher is None or current != self._opened:
+            self._reopen()
         assert self._searcher is not None
         return self._searcher
 
-    def _refresh(self) -> None:
-        """Open a new searcher on the latest commit (only if one was open).
+    def _reopen(self, expected: FileListing | None = None) -> None:
+        """Open the index and a searcher on its latest commit, if its files are sound.
 
-        Not whoosh's ``Searcher.refresh()``: it reuses the reader of every segment whose
-        id is unchanged, and a segment's id does not change when an edit deletes the old
-        version of an article in it, so the reused reader kept showing the old text (an
-        edited article stayed findable by words it no longer has). Opening fresh costs a
-        few milliseconds per commit.
+        Raises :class:`IndexDamaged` when the files are not those the last write recorded
+        (``expected``, or else the record on disk). Not whoosh's ``Searcher.refresh()``:
+        it reuses the reader of every segment whose id is unchanged, and a segment's id
+        does not change when an edit deletes the old version of an article in it, so the
+        reused reader kept showing the old text. Opening fresh costs a few milliseconds.
         """
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = self._open().searcher(weighting=ImpactWeighting())
+        with self._lock:
+            self.close()
+            if expected is None:
+                meta = self._stored_meta()
+                expected = None if meta is None else meta.files
+            listing = list_files(self.directory)
+            if expected is None or listing != expected:
+                raise IndexDamaged(f"the files in {self.directory} are not those last written")
+            self._opened = listing
+            self._index = storage.open_index(self.directory)
+            self._searcher = self._index.searcher(weighting=ImpactWeighting())
+
+    def _reopen_if_open(self, written: IndexMeta) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._reopen(written.files)
 
     def _hidden(self, searcher: Searcher, include_drafts: bool) -> set[int]:
         """Documents a result must not show: deleted versions, the lexicon document, and
