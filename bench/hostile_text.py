@@ -41,7 +41,21 @@ def _lines(line: str) -> Callable[[int], str]:
 
 
 def _prose(size: int) -> str:
-    words = ["the", "caller", "asked", "for", "a", "refund", "because", "the", "parcel", "arrived", "late", "and", "broken"]
+    words = [
+        "the",
+        "caller",
+        "asked",
+        "for",
+        "a",
+        "refund",
+        "because",
+        "the",
+        "parcel",
+        "arrived",
+        "late",
+        "and",
+        "broken",
+    ]
     rng = random.Random(1)
     out: list[str] = []
     length = 0
@@ -122,6 +136,7 @@ def _run_case(case: str, size: int, results: multiprocessing.Queue[tuple[str, ob
     from kb.workspace import open_workspace
 
     text = article_text(case, size)
+    default_coach()  # compiled once per process in the app too; not part of a check
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp) / "playbook" / "hostile"
         folder.mkdir(parents=True)
@@ -184,7 +199,8 @@ def measure(case: str, size: int, limit_s: float) -> tuple[dict[str, float | Non
         if kind == "coach" or (kind == "note" and str(value).startswith("import refused")):
             break
     child.join(timeout=5)
-    if child.exitcode not in (0, None) and len(times) < len(STAGES) and not notes:
+    stopped = None in times.values()
+    if child.exitcode not in (0, None) and len(times) < len(STAGES) and not notes and not stopped:
         notes.append(f"the stage after {list(times)[-1] if times else 'start'} crashed")
     return times, notes
 

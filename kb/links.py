@@ -8,8 +8,9 @@ folder reads correctly in any Markdown viewer too.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 ARTICLE_SCHEME = "article"
 
@@ -34,7 +35,8 @@ LinkRewrite = Callable[[str], str | None]
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$", re.MULTILINE)
 _BACKTICKS = re.compile(r"`+")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# The "\n" that opens each blank line; the lookahead lets blank lines in a row all count.
+_BLANK_LINE_START = re.compile(r"\n(?=[ \t]*+\n)")
 # Brackets, parentheses, quotes and backslashes inside code become "x" before the link
 # patterns run, so code can neither form a link nor swallow one that follows it.
 _MASK = str.maketrans({c: "x" for c in "[]()<>!\"'\\"})
@@ -66,21 +68,24 @@ def relative_article_path(from_category: str, to_category: str, slug: str) -> st
     return f"../{to_category}/{slug}.md"
 
 
-def code_regions(markdown: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4)
+def code_regions(markdown: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of every fenced code block and inline code span, in order.
 
     Links there are examples to show, not links to follow, so nothing rewrites them.
     Fences may be indented (they often sit inside list items); an unclosed fence runs to
-    the end, as Markdown renders it.
+    the end, as Markdown renders it. Cached: an import asks for the same text's regions
+    to find its title and again to convert its links.
     """
     regions: list[tuple[int, int]] = []
     position = 0
     for start, end in _fenced_blocks(markdown):
-        regions.extend(_code_spans(markdown, position, start))
+        if markdown.find("`", position, start) >= 0:
+            regions.extend(_code_spans(markdown, position, start))
         regions.append((start, end))
         position = end
     regions.extend(_code_spans(markdown, position, len(markdown)))
-    return regions
+    return tuple(regions)
 
 
 def rewrite_links(markdown: str, rewrite: LinkRewrite) -> str:
@@ -133,15 +138,27 @@ def _fenced_blocks(markdown: str) -> list[tuple[int, int]]:
 
 
 def _closing_fence(markdown: str, after: int, fence: str) -> int:
-    closing = re.compile(
-        rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE
-    ).search(markdown, after + 1)
+    closing = _closing_pattern(fence[0], len(fence)).search(markdown, after + 1)
     return len(markdown) if closing is None else closing.end()
 
 
+@functools.lru_cache(maxsize=64)
+def _closing_pattern(char: str, width: int) -> re.Pattern[str]:
+    """Compiled once per fence shape: a file of many fences asks for the same few."""
+    return re.compile(rf"^[ \t]*{re.escape(char)}{{{width},}}[ \t]*$", re.MULTILINE)
+
+
 def _code_spans(markdown: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Backtick runs closed by a run of the same length within the same paragraph."""
+    """Backtick runs closed by a run of the same length within the same paragraph.
+
+    Whether a blank line separates a run from its closer is looked up among the blank
+    lines found once, not searched for again between each pair: runs of many widths
+    in one paragraph made those searches cover the paragraph once per run.
+    """
     runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(markdown, start, end)]
+    if not runs:
+        return []
+    blanks = [m.start() for m in _BLANK_LINE_START.finditer(markdown, start, end)]
     by_width: dict[int, list[int]] = {}
     for number, (run_start, run_end) in enumerate(runs):
         by_width.setdefault(run_end - run_start, []).append(number)
@@ -152,7 +169,7 @@ def _code_spans(markdown: str, start: int, end: int) -> list[tuple[int, int]]:
         same = by_width[open_end - open_start]
         later = bisect.bisect_right(same, number)
         close = same[later] if later < len(same) else None
-        if close is None or _BLANK_LINE.search(markdown, open_end, runs[close][0]):
+        if close is None or _blank_line_between(markdown, blanks, open_end, runs[close][0]):
             number += 1
             continue
         spans.append((open_start, runs[close][1]))
@@ -160,7 +177,19 @@ def _code_spans(markdown: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _masked(markdown: str, regions: list[tuple[int, int]]) -> str:
+def _blank_line_between(markdown: str, blanks: list[int], start: int, end: int) -> bool:
+    """Whether a whole blank line lies in ``markdown[start:end]``; ``blanks`` as found above.
+
+    The first blank line starting at or after ``start`` is also the first to end.
+    """
+    index = bisect.bisect_left(blanks, start)
+    if index == len(blanks):
+        return False
+    line_end = markdown.find("\n", blanks[index] + 1) + 1
+    return 0 < line_end <= end
+
+
+def _masked(markdown: str, regions: Sequence[tuple[int, int]]) -> str:
     pieces: list[str] = []
     position = 0
     for start, end in regions:
@@ -171,7 +200,7 @@ def _masked(markdown: str, regions: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _destination_spans(masked: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _destination_spans(masked: str, regions: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     starts = [start for start, _ in regions]
 
     def in_code(span: tuple[int, int]) -> bool:
