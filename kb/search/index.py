@@ -24,7 +24,6 @@ import contextlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,8 +41,9 @@ from kb.search.documents import BROWSE_KEY, LEXICON_SLUG, analyse, to_document
 from kb.search.lock import LockTimeout, WriterLock
 from kb.search.meta import FileListing, IndexMeta, forget, list_files, read_words
 from kb.search.progress import Progress
+from kb.search.results import SearchHit, SearchResults
 from kb.search.scoring import ImpactWeighting
-from kb.search.snippets import Snippet, make_snippet
+from kb.search.snippets import make_snippet
 from kb.search.storage import SearchIndexUnavailable
 from kb.search.text import normalise, stems
 from kb.search.writing import merge_all_but_largest, merge_small_segments, open_writer
@@ -70,24 +70,6 @@ REBUILD_AFTER_EDITS = 200
 
 T = TypeVar("T")
 ArticleSource = Callable[[], Sequence[ArticleData]]
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    slug: str
-    title: str
-    category: str
-    score: float
-    snippet: Snippet
-    status: Status
-
-
-@dataclass(frozen=True)
-class SearchResults:
-    text: str
-    hits: tuple[SearchHit, ...]
-    total: int
-    widened: bool  # misspellings were widened to nearby words
 
 
 class IndexDamaged(Exception):
