@@ -4,6 +4,8 @@ One run generates the corpus, builds both engines at each size, replays the same
 mix, times one-article edits until they are visible, and times ``playbook search`` and
 app start to first window in fresh processes. Output is Markdown, ready for the README.
 ``--quick`` is the smoke test run by ``make test``: a tiny corpus, no process timings.
+``--hostile`` adds :mod:`bench.hostile_text`: 5 MB articles built to make text passes
+crawl, each stage timed (a few minutes; ``python -m bench.hostile_text`` runs it alone).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from bench import process
+from bench import hostile_text, process
 from bench.corpus import generate
 from bench.engines import CompanionEngine, Fts5Engine
 from bench.queries import FULL_MIX, QUICK_MIX, Kind
@@ -142,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--engine", choices=sorted(ENGINE_NAMES), help="run one engine only (default: both)"
     )
+    parser.add_argument(
+        "--hostile", action="store_true", help="also time hostile 5 MB articles (minutes)"
+    )
     args = parser.parse_args(argv)
     sizes = tuple(args.sizes or (QUICK_SIZES if args.quick else SIZES))
     started = time.perf_counter()
@@ -162,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if timings is not None:
         lines += process_table(timings)
     lines += ["Targets:", "", *verdicts(runs, timings), ""]
+    if args.hostile:
+        size = hostile_text.QUICK_SIZE if args.quick else hostile_text.SIZE
+        hostile, _ = hostile_text.table(
+            list(hostile_text.CASES), size, hostile_text.STAGE_LIMIT_S, progress=not args.quick
+        )
+        lines += hostile
     lines.append(f"_Whole benchmark: {time.perf_counter() - started:.0f} s._")
     print("\n".join(lines))
     return 0

@@ -37,6 +37,9 @@ MAX_FILE_BYTES = MAX_BODY_BYTES
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 DEFAULT_CATEGORY = "general"
 _MB = 1024 * 1024
+# Links to other files resolved per file; each costs microseconds of path handling, so
+# a file of nothing but distinct links would otherwise take seconds.
+MAX_LINKS_CHECKED = 10_000
 # The closing "###" is stripped in Python: a lazy title before an optional closing run
 # re-scanned the line's trailing blanks once per character (a line of spaces: hours).
 _HEADING = re.compile(r"^ {0,3}#[ \t]+(?P<title>[^\n]*)$", re.MULTILINE)
@@ -435,13 +438,35 @@ def _convert_links(parsed: list[_Parsed], failed_paths: set[str], report: Import
     """
     by_key = {item.key: item.draft.slug for item in parsed}
     known = store.all_slugs() | set(by_key.values())
+    # Sets and memos, not list scans: a file can hold a million links, or one a million times.
+    reported = set(report.broken_links)
     for index, item in enumerate(parsed):
+        resolved: dict[str, str | None] = {}
+        unchecked: set[str] = set()
 
-        def resolve(dest: str, item: _Parsed = item) -> str | None:
-            return _resolve_link(dest, item, by_key, known, failed_paths, report)
+        def resolve(
+            dest: str,
+            item: _Parsed = item,
+            resolved: dict[str, str | None] = resolved,
+            unchecked: set[str] = unchecked,
+        ) -> str | None:
+            if dest not in resolved:
+                if len(resolved) >= MAX_LINKS_CHECKED:
+                    unchecked.add(dest)
+                    return None
+                resolved[dest] = _resolve_link(
+                    dest, item, by_key, known, failed_paths, report, reported
+                )
+            return resolved[dest]
 
         body = rewrite_links(item.draft.body, resolve)
-        if body != item.draft.body:
+        if unchecked:
+            note = (
+                f"only the first {MAX_LINKS_CHECKED:,} different links were checked; "
+                "the rest are kept as written"
+            )
+            item = replace(item, notes=(*item.notes, note))
+        if body != item.draft.body or item is not parsed[index]:
             parsed[index] = replace(item, draft=replace(item.draft, body=body))
 
 
@@ -452,6 +477,7 @@ def _resolve_link(
     known: set[str],
     failed_paths: set[str],
     report: ImportReport,
+    reported: set[BrokenLink],
 ) -> str | None:
     if is_external(dest):
         return None
@@ -468,7 +494,8 @@ def _resolve_link(
     failed = target is not None and str(target) in failed_paths
     reason = "that file could not be imported" if failed else "no such file in the playbook"
     broken = BrokenLink(item.path, dest, reason)
-    if broken not in report.broken_links:
+    if broken not in reported:
+        reported.add(broken)
         report.broken_links.append(broken)
     return None
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb import store
-from kb.importer import import_playbook
+from kb.importer import MAX_LINKS_CHECKED, import_playbook
 from kb.render import render_markdown
 from kb.search.text import markdown_to_text, words_of
 from kb.workspace import Workspace
@@ -138,3 +138,18 @@ def test_a_wall_of_markup_renders_as_its_own_text(text: str) -> None:
     # Each page shows the characters it was made of, not an empty view.
     visible = re.sub(r"<[^>]+>", "", html)
     assert visible.strip()
+
+
+def test_a_file_of_countless_links_imports_and_says_which_were_checked(
+    empty_workspace: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "playbook"
+    folder.mkdir()
+    links = " ".join(f"[step {n}](missing-{n}.md)" for n in range(MAX_LINKS_CHECKED + 50))
+    (folder / "links.md").write_text(f"# Links\n\n{links}\n", encoding="utf-8")
+    report = import_playbook(folder, empty_workspace.playbook, empty_workspace.user)
+    assert not report.failed
+    assert len(report.broken_links) == MAX_LINKS_CHECKED
+    (result,) = report.files
+    assert any("only the first 10,000 different links were checked" in n for n in result.notes)
+    assert "(missing-10049.md)" in store.visible_article("links").body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kb.markdown_guard import MAX_NESTING
 from kb.render import render_markdown
 
 
@@ -47,3 +48,29 @@ def test_allowed_links_survive() -> None:
 def test_text_of_unsafe_markup_is_escaped_not_executed() -> None:
     html = render_markdown("Use `<b>` tags & ampersands")
     assert "&lt;b&gt;" in html and "&amp;" in html
+
+
+def test_a_quote_nested_past_the_limit_shows_its_deeper_markers_as_text() -> None:
+    html = render_markdown(">" * 100 + " deep down")
+    assert html.count("<blockquote>") == MAX_NESTING
+    assert "&gt;" * 10 in html and "deep down" in html
+
+
+def test_a_long_horizontal_rule_is_still_a_rule() -> None:
+    assert "<hr" in render_markdown("before\n\n" + "* " * 40 + "\n\nafter")
+
+
+def test_a_few_stray_angle_brackets_render_as_always() -> None:
+    html = render_markdown("if a < b and c <d then <b>bold</b>")
+    assert "a &lt; b" in html and "<b>bold</b>" in html
+
+
+def test_a_wall_of_unclosed_tags_shows_as_the_text_typed() -> None:
+    html = render_markdown("Start. " + "<a " * 5_000)
+    assert "Start." in html and "&lt;a &lt;a" in html
+
+
+def test_a_paragraph_with_too_much_markup_is_shown_literally() -> None:
+    assert "<em>a</em>" in render_markdown("*a* " * 10)
+    html = render_markdown("*a* " * 2_000)
+    assert "<em>" not in html and "*a* *a*" in html

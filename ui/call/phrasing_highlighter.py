@@ -32,11 +32,16 @@ from companion.phrasing import (
     flag_at,
     utf16_spans,
 )
+from companion.text import NOTE_MAX
 
 UNDERLINE = QColor("#c26a00")
 REPLACE_KEYS = "Ctrl+."
 # Characters either side of the cursor checked for the hint and the one-key replace.
 HINT_WINDOW = 400
+# Characters of one paragraph underlined. Qt re-highlights the whole paragraph on every
+# keystroke in it, so a pasted megabyte without line breaks would make each key wait
+# for a check of all of it; no note may be longer than this anyway.
+HIGHLIGHT_LIMIT = NOTE_MAX
 
 
 class PhrasingHighlighter(QSyntaxHighlighter):
@@ -48,6 +53,8 @@ class PhrasingHighlighter(QSyntaxHighlighter):
         self.underline.setUnderlineColor(UNDERLINE)
 
     def highlightBlock(self, text: str) -> None:
+        if len(text) > HIGHLIGHT_LIMIT:
+            text = text[:HIGHLIGHT_LIMIT]
         flags = self.coach.check(text)
         for start, length in utf16_spans(text, flags):
             self.setFormat(start, length, self.underline)
