@@ -46,7 +46,7 @@ MAX_NESTING = 16
 # Columns of indentation kept: four per level of nesting.
 MAX_INDENT = 4 * MAX_NESTING
 MAX_UNCLOSED_TAGS = 64
-MAX_INLINE_CHARS = 20_000
+MAX_INLINE_CHARS = 50_000
 MAX_INLINE_MARKUP = 1_000
 # Characters python-markdown's bracket and parenthesis loops may step through, per text
 # and in the whole document; at about a tenth of a microsecond each, a fraction of a second.
@@ -68,7 +68,8 @@ _BRACKETS = re.compile(r"[\[\]()]")
 def shown_part(source: str) -> str:
     """The part of ``source`` that is rendered: all of it, unless it is enormous.
 
-    Cut at a line break, so no line or block is split in half.
+    A cut for length falls at a line break, so no line is split in half; a cut for too
+    many fences falls before a fence line, one for too many ``<`` and ``&`` before one.
     """
     end = len(source)
     if end > MAX_SHOWN_CHARS:
@@ -182,9 +183,9 @@ def _inline_cost(text: str) -> int | None:
         return None
     if "[" not in text and "(" not in text:
         return 0 if len(_INLINE_MARKUP.findall(text)) <= MAX_INLINE_MARKUP else None
-    events = [(m.start(), m.group()) for m in _BRACKETS.finditer(text)]
     if len(_INLINE_MARKUP.findall(text)) > MAX_INLINE_MARKUP:
         return None
+    events = [(m.start(), m.group()) for m in _BRACKETS.finditer(text)]
     cost = 0
     for opening, closing, weight in (("[", "]", 3), ("(", ")", 1)):
         stack: list[int] = []
