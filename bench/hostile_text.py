@@ -233,7 +233,8 @@ def table(
         times, notes = measure(case, size, limit_s)
         cells = [_cell(times.get(stage), limit_s, stage in times) for stage in STAGES]
         over += sum(1 for stage in STAGES if stage in times and (times[stage] or 1e9) > BUDGET_S)
-        lines.append(f"| {case} | " + " | ".join(cells) + f" | {'; '.join(notes)} |")
+        label = case.replace("|", "\\|")  # a bare "|" would split the Markdown cell
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {'; '.join(notes)} |")
     return [*lines, ""], over
 
 
