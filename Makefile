@@ -36,12 +36,13 @@ typecheck: $(VENV)/.dev
 	$(PY) -m mypy companion kb cli
 
 pytest: $(VENV)/.dev
-	sh tools/ensure-qt-libs.sh $(PY)
+	QT_QPA_PLATFORM=offscreen sh tools/ensure-qt-libs.sh $(PY)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 test: lint typecheck pytest
 
 bench: $(VENV)/.dev
+	QT_QPA_PLATFORM=offscreen sh tools/ensure-qt-libs.sh $(PY)
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench $(BENCH_ARGS)
 
 clean:

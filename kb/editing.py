@@ -30,7 +30,7 @@ from kb.article import ArticleData, ArticleDraft, Status
 from kb.playbook import Playbook
 
 # Any tag-like markup: the renderer strips it, so the author should know it will not show.
-_RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
 
 
 @dataclass(frozen=True)

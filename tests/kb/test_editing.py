@@ -142,7 +142,9 @@ def test_diff_pairs_changed_lines_and_shows_added_and_removed_ones(
         DiffRow("Thank them.", "", DiffKind.REMOVED),
         DiffRow("", "", DiffKind.EQUAL),
     ]
-    assert editing.diff(grace, "airlock-codes", 2, 1)[-2] == DiffRow("", "Thank them.", DiffKind.ADDED)
+    assert editing.diff(grace, "airlock-codes", 2, 1)[-2] == DiffRow(
+        "", "Thank them.", DiffKind.ADDED
+    )
 
 
 def test_agents_cannot_save_publish_or_restore(
