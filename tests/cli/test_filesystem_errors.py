@@ -3,7 +3,8 @@
 A full disk is made real for the database with SQLite's ``max_page_count`` (SQLite
 then answers SQLITE_FULL exactly as on a full disk); for the search index, whose files
 whoosh writes, the failure is injected where whoosh creates a file. Permissions are
-checked for real where they bind (not as root), and a file in the way works for anyone.
+checked for real: the command runs in a process that obeys them even under root
+(see :mod:`tests.unprivileged`), and a file in the way works for anyone.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from whoosh.filedb.filestore import FileStorage
 from cli.main import parse_args, run_command
 from companion import db as dbmod
 from kb.workspace import open_workspace
+from tests.unprivileged import run_companion
 
 ROOT = Path(__file__).resolve().parents[2]
-AS_ROOT = os.geteuid() == 0
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -83,19 +84,18 @@ def test_a_file_where_the_data_dir_should_be(tmp_path: Path, where: str) -> None
     assert blocker.read_text(encoding="utf-8") == "not a folder"
 
 
-@pytest.mark.skipif(AS_ROOT, reason="root ignores folder permissions")
-def test_a_data_dir_whose_parent_is_read_only(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+@pytest.mark.slow
+def test_a_data_dir_whose_parent_is_read_only(tmp_path: Path) -> None:
     parent = tmp_path / "locked"
     parent.mkdir()
     parent.chmod(0o555)
     try:
-        code, _, err = run(capsys, "--data-dir", str(parent / "desk"), "user", "list")
+        result = run_companion("--data-dir", str(parent / "desk"), "user", "list")
     finally:
         parent.chmod(0o755)
-    assert code == 1
-    assert "cannot be created: Permission denied" in one_error_line(err)
+    assert result.returncode == 1
+    assert "cannot be created: Permission denied" in one_error_line(result.stderr)
+    assert not (parent / "desk").exists()
 
 
 # --- A full disk ------------------------------------------------------------------
@@ -189,19 +189,60 @@ def test_index_that_cannot_be_written_is_one_line_and_the_next_run_rebuilds(
     assert "greeting" in out
 
 
-@pytest.mark.skipif(AS_ROOT, reason="root ignores folder permissions")
-def test_a_read_only_index_folder_is_one_line(
-    capsys: pytest.CaptureFixture[str], data_dir: Path
-) -> None:
-    open_workspace(data_dir).close()
-    assert run(capsys, "playbook", "reindex")[0] == 0
+@pytest.mark.slow
+def test_a_read_only_index_folder_is_replaced_by_a_fresh_one(data_dir: Path) -> None:
+    """The index is derived data: a folder nobody may write to is swapped for a new one."""
+    assert run_companion("--data-dir", str(data_dir), "playbook", "reindex").returncode == 0
     index = data_dir / "search-index"
-    data_dir.chmod(0o555)
     index.chmod(0o555)
     try:
-        code, _, err = run(capsys, "playbook", "reindex")
+        result = run_companion("--data-dir", str(data_dir), "playbook", "reindex")
+        search = run_companion("--data-dir", str(data_dir), "playbook", "search", "greeting")
     finally:
-        index.chmod(0o755)
+        for folder in data_dir.glob("search-index*"):
+            if folder.is_dir():
+                folder.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert "Indexed 20 articles" in result.stdout
+    assert search.returncode == 0, search.stderr
+    assert "greeting" in search.stdout
+    assert index.stat().st_mode & 0o200, "the new index folder is writable"
+
+
+@pytest.mark.slow
+def test_a_read_only_data_dir_is_one_line(data_dir: Path) -> None:
+    open_workspace(data_dir).close()
+    data_dir.chmod(0o555)
+    try:
+        result = run_companion("--data-dir", str(data_dir), "customer", "add", "Ana Ruiz")
+    finally:
         data_dir.chmod(0o755)
-    assert code == 1
-    assert "Permission denied" in one_error_line(err)
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    assert "companion.db" in line and ("read-only" in line or "cannot be opened" in line)
+
+
+@pytest.mark.slow
+def test_an_index_that_cannot_be_rebuilt_is_one_line(tmp_path: Path, data_dir: Path) -> None:
+    """Damaged index in a folder nobody may write to, database elsewhere: one line."""
+    database = f"sqlite:///{tmp_path / 'elsewhere' / 'companion.db'}"
+    assert (
+        run_companion(
+            "--data-dir", str(data_dir), "--db", database, "playbook", "reindex"
+        ).returncode
+        == 0
+    )
+    for segment in (data_dir / "search-index").glob("*.seg"):
+        segment.write_bytes(b"")
+    data_dir.chmod(0o555)
+    (data_dir / "search-index").chmod(0o555)
+    try:
+        result = run_companion(
+            "--data-dir", str(data_dir), "--db", database, "playbook", "search", "greeting"
+        )
+    finally:
+        (data_dir / "search-index").chmod(0o755)
+        data_dir.chmod(0o755)
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    assert "search-index" in line and "cannot be rebuilt: Permission denied" in line

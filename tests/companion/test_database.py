@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pytest
 from companion.errors import DatabaseUnavailable, NewerSchemaError
 from kb import store
 from kb.workspace import open_workspace
+from tests.unprivileged import run_companion
 
 
 def test_first_use_creates_database_with_default_playbook(data_dir: Path) -> None:
@@ -68,17 +69,19 @@ def test_newer_schema_is_refused_and_left_untouched(data_dir: Path) -> None:
     assert db_file.read_bytes() == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+@pytest.mark.slow
 def test_read_only_database_gives_a_clear_message(data_dir: Path) -> None:
     open_workspace(data_dir, load_defaults=False).close()
     for path in data_dir.glob("companion.db*"):
         path.chmod(0o444)
     data_dir.chmod(0o555)
     try:
-        with pytest.raises(DatabaseUnavailable, match=r"read-only|cannot be opened"):
-            open_workspace(data_dir)
+        result = run_companion("--data-dir", str(data_dir), "customer", "add", "Ana Ruiz")
     finally:
         data_dir.chmod(0o755)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert re.search(r"companion\.db (is read-only|cannot be opened)", result.stderr)
 
 
 def test_a_file_that_is_not_a_database_is_refused(data_dir: Path) -> None:

@@ -292,29 +292,6 @@ def test_a_search_that_cannot_rebuild_raises_one_clear_error(
         workspace.index.search(QUERY)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_a_read_only_folder_reports_the_index_cannot_be_rebuilt(
-    workspace: Workspace, tmp_path: Path
-) -> None:
-    articles = store.list_articles()
-    folder = tmp_path / "read-only"
-    folder.mkdir()
-    index = SearchIndex(folder / "search-index", source=lambda: articles)
-    index.rebuild()
-    index.close()
-    for segment in (folder / "search-index").glob("*.seg"):
-        segment.write_bytes(b"")
-    folder.chmod(0o555)
-    (folder / "search-index").chmod(0o555)
-    try:
-        with pytest.raises(SearchIndexUnavailable, match="cannot be rebuilt: Permission denied"):
-            index.search(QUERY)
-    finally:
-        (folder / "search-index").chmod(0o755)
-        folder.chmod(0o755)
-        index.close()
-
-
 def test_a_rebuild_that_waited_for_another_keeps_its_index(workspace: Workspace) -> None:
     """Three `playbook reindex` at once build once, not three times in a row."""
     directory = _edited_index(workspace)
