@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
 
         self._bind_shortcuts()
         self._build_menus()
-        self.resize(1440, 900)
+        self._fit_to_screen()
         self._restore_layout()
         self.index_ready = False
         self.index_label.setText("Checking the search index…")
@@ -411,6 +411,18 @@ class MainWindow(QMainWindow):
         self.show_message(message)
 
     # -- layout ----------------------------------------------------------------------------
+
+    def _fit_to_screen(self) -> None:
+        """Open at a comfortable desk size, but never larger than the screen's free area.
+
+        A 1366x768 laptop has less room than the preferred 1440x900; a window wider than
+        its screen hides the playbook's search box off the edge.
+        """
+        preferred = QSize(1440, 900)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            preferred = preferred.boundedTo(screen.availableGeometry().size())
+        self.resize(preferred)
 
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
