@@ -10,7 +10,7 @@ an article published anew since they last opened it says that too, with the
 changes one click away (the ``diff:`` links, which article bodies cannot contain:
 the sanitiser only lets http(s), mailto and ``article:`` through).
 
-The article's Markdown is rendered in a worker thread (:class:`RenderWorker`): the
+The article's Markdown is rendered in a worker thread (:class:`BackgroundRenderer`): the
 heading, the review and "changed" notices show at once, the body as soon as it is
 ready, and "Loading…" only if that takes long enough to notice. Opening another
 article meanwhile drops the one still rendering.
@@ -18,11 +18,9 @@ article meanwhile drops the one still rendering.
 
 from __future__ import annotations
 
-import atexit
-import functools
 import html
 
-from PySide6.QtCore import QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
@@ -33,13 +31,10 @@ from kb import editing, reads, store
 from kb.article import ArticleData
 from kb.links import slug_from_url
 from ui.diff_view import DiffDialog
-from ui.render_worker import RenderWorker
+from ui.render_worker import BackgroundRenderer
 from ui.service_runner import ServiceRunner
-from ui.worker_thread import WorkerThread
 
 DIFF_SCHEME = "diff"
-# Below this a blank body is not noticed; past it, the reader is told the article is coming.
-LOADING_DELAY_MS = 250
 
 ARTICLE_CSS = """
 h1 { font-size: 20pt; font-weight: 600; margin: 0 0 6px 0; }
@@ -52,22 +47,6 @@ code { font-family: monospace; }
 .changed { background-color: #eef4fb; }
 .loading { color: #6b6f76; }
 """
-
-# Every render thread is held here until it has stopped: Qt aborts the process if a
-# running QThread is destroyed, which is what the view's own reference would allow the
-# moment the view goes. Threads of views still alive at exit are stopped then.
-_RENDER_THREADS: set[WorkerThread[RenderWorker]] = set()
-
-
-def _retire(thread: WorkerThread[RenderWorker]) -> None:
-    thread.stop()
-    _RENDER_THREADS.discard(thread)
-
-
-@atexit.register
-def _stop_render_threads() -> None:
-    for thread in list(_RENDER_THREADS):
-        _retire(thread)
 
 
 class ArticleView(QTextBrowser):
@@ -89,17 +68,11 @@ class ArticleView(QTextBrowser):
         self.reader: User | None = None
         self._runner: ServiceRunner | None = None
         self.diff_dialog: DiffDialog | None = None
-        self._render_request = 0
         self._header = ""  # the page above the body of the article being rendered
-        self._renderer = WorkerThread(RenderWorker(), "article-render")
-        _RENDER_THREADS.add(self._renderer)
-        self._renderer.worker.resultsReady.connect(self._on_rendered)
-        self._renderer.worker.requestFailed.connect(self._on_render_failed)
-        self.destroyed.connect(functools.partial(_retire, self._renderer))
-        self._loading = QTimer(self)
-        self._loading.setSingleShot(True)
-        self._loading.setInterval(LOADING_DELAY_MS)
-        self._loading.timeout.connect(self._show_loading)
+        self._renderer = BackgroundRenderer(self, "article-render")
+        self._renderer.rendered.connect(self._on_rendered)
+        self._renderer.failed.connect(self._on_render_failed)
+        self._renderer.slow.connect(self._show_loading)
         self.show_welcome()
 
     def track_reads(self, user: User, runner: ServiceRunner | None = None) -> None:
@@ -177,28 +150,22 @@ class ArticleView(QTextBrowser):
         )
         self._header = f'<p class="meta">{meta}{draft}</p>{notice}{heading}'
         self.setHtml(self._header)
-        self._render_request += 1
-        self._renderer.worker.request(self._render_request, article.body)
-        self._loading.start()
+        self._renderer.render(article.body)
         self._mark_read(article)
         self.articleOpened.emit(slug)
         return True
 
-    @Slot(int, object)
-    def _on_rendered(self, request_id: int, body: str) -> None:
-        if request_id != self._render_request or not self._header:
-            return  # another article was opened since
-        self._put_body(body)
+    def _on_rendered(self, body: str) -> None:
+        if self._header:
+            self._put_body(body)
 
-    @Slot(int, str)
-    def _on_render_failed(self, request_id: int, reason: str) -> None:
-        if request_id != self._render_request or not self._header:
+    def _on_render_failed(self, reason: str) -> None:
+        if not self._header:
             return
         self._put_body(f'<p class="due">{html.escape(reason)}</p>')
         self.message.emit(reason)
 
     def _put_body(self, body: str) -> None:
-        self._loading.stop()
         self.setHtml(self._header + body)
         self._header = ""
         if self.current is not None:
@@ -209,9 +176,8 @@ class ArticleView(QTextBrowser):
             self.setHtml(self._header + '<p class="loading">Loading…</p>')
 
     def _cancel_render(self) -> None:
-        self._render_request += 1
+        self._renderer.cancel()
         self._header = ""
-        self._loading.stop()
 
     def _mark_read(self, article: ArticleData) -> None:
         if self.reader is None:

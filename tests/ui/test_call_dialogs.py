@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from companion.entries import EntryKind, add_entry, amend_entry, entry_views
 from companion.errors import InvalidInput
 from companion.handoff import CallerMood
 from companion.promises import record_promise, reschedule_promise
+from kb.render import render_markdown
 from kb.workspace import Workspace, open_workspace
 from ui.call.close_dialog import CloseCallDialog
 from ui.call.escalate_dialog import EscalateDialog
@@ -351,6 +353,34 @@ def test_export_asks_for_a_file_and_reports_where_it_went(
     assert "Opened refund request R-17." in (tmp_path / "zeynep.md").read_text(encoding="utf-8")
 
 
+def test_a_pdf_export_renders_off_the_ui_thread(
+    qtbot: QtBot, desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = capture_messages(monkeypatch)
+    release = threading.Event()
+    rendered_in: list[threading.Thread] = []
+
+    def render(source: str) -> str:
+        rendered_in.append(threading.current_thread())
+        assert release.wait(timeout=20), "the test never released the renderer"
+        return render_markdown(source)
+
+    monkeypatch.setattr("ui.call.record_export.render_markdown", render)
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *_a: (str(tmp_path / "zeynep.pdf"), "")
+    )
+    ask_and_export(None, desk.ws.user, desk.call_id, "pdf", runner=desk.runner)
+    try:
+        qtbot.waitUntil(lambda: bool(rendered_in), timeout=10_000)
+        assert rendered_in[0] is not threading.main_thread()
+        assert seen == [] and not (tmp_path / "zeynep.pdf").exists()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert seen == [("information", f"The call record was saved to {tmp_path / 'zeynep.pdf'}.")]
+    assert (tmp_path / "zeynep.pdf").read_bytes().startswith(b"%PDF")
+
+
 def test_export_failure_is_reported_not_raised(
     desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -378,6 +408,7 @@ def test_cancelling_the_file_dialog_exports_nothing(
 def test_record_dialog_shows_amendments_and_promise_history(qtbot: QtBot, desk: Desk) -> None:
     add_entry(desk.ws.user, desk.call_id, "note", "# not a heading <b>bold?</b> *stars*")
     dialog = shown(qtbot, CallRecordDialog(desk.ws.user, desk.call_id))
+    qtbot.waitUntil(lambda: not dialog.rendering, timeout=10_000)
     text = dialog.browser.toPlainText()
     assert "Customer: Zeynep Yılmaz" in text
     assert "Outcome: not closed yet" in text
@@ -387,6 +418,33 @@ def test_record_dialog_shows_amendments_and_promise_history(qtbot: QtBot, desk: 
     assert "due date moved from 2031-03-07 to 2031-03-10. Billing closed Friday" in text
     assert "# not a heading <b>bold?</b> *stars*\n" in text
     assert dialog.browser.isReadOnly()
+    qtbot.keyClick(dialog.browser, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_a_slow_record_shows_loading_and_leaves_the_window_answering(
+    qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def render(source: str) -> str:
+        assert release.wait(timeout=20), "the test never released the renderer"
+        return render_markdown(source)
+
+    monkeypatch.setattr("ui.render_worker.render_markdown", render)
+    dialog = shown(qtbot, CallRecordDialog(desk.ws.user, desk.call_id))
+    try:
+        assert dialog.windowTitle().startswith("Call record — Zeynep Yılmaz")
+        qtbot.waitUntil(lambda: "Loading the record…" in dialog.browser.toPlainText())
+        assert dialog.rendering
+        assert dialog.browser.hasFocus()
+        with qtbot.waitSignal(dialog.recordShown, timeout=10_000):
+            release.set()
+    finally:
+        release.set()
+    text = dialog.browser.toPlainText()
+    assert "Loading" not in text
+    assert "Customer: Zeynep Yılmaz" in text and "corrects #1" in text
     qtbot.keyClick(dialog.browser, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
 

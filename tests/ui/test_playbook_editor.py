@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import pytest
@@ -18,11 +19,13 @@ from companion.users import Role, User, create_user
 from kb import editing, store
 from kb.article import Status
 from kb.editing import DiffKind
+from kb.render import render_markdown
 from kb.workspace import Workspace
 from ui.article_view import ArticleView
 from ui.editor import PlaybookEditor, open_editor
 from ui.editor.editor_window import draft_key
 from ui.main_window import MainWindow
+from ui.render_worker import RenderWorker
 from ui.results_model import ReviewDueRole
 from ui.service_runner import ServiceRunner
 
@@ -87,6 +90,78 @@ def test_the_preview_follows_the_source_and_leaves_out_raw_html(
     qtbot.waitUntil(lambda: "Say hello." in editor.form.preview.toPlainText())
     assert "alert" not in editor.form.preview.toPlainText()
     assert "<script>" in editor.form.source.toPlainText()
+
+
+@dataclass
+class SlowPreview:
+    """The preview's renderer, held until ``release`` is set, as a huge article would be."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    asked: list[str] = field(default_factory=list)  # sources sent to the worker
+    started: list[str] = field(default_factory=list)  # sources the worker began rendering
+
+
+@pytest.fixture
+def slow_preview(
+    qtbot: QtBot, editor: PlaybookEditor, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SlowPreview]:
+    qtbot.waitUntil(lambda: not editor.form.preview_pending, timeout=10_000)
+    slow = SlowPreview()
+    ask = RenderWorker.request
+
+    def request(worker: RenderWorker, request_id: int, payload: object) -> None:
+        slow.asked.append(str(payload))
+        ask(worker, request_id, payload)
+
+    def render(source: str) -> str:
+        slow.started.append(source)
+        assert slow.release.wait(timeout=20), "the test never released the renderer"
+        return render_markdown(source)
+
+    monkeypatch.setattr(RenderWorker, "request", request)
+    monkeypatch.setattr("ui.render_worker.render_markdown", render)
+    yield slow
+    slow.release.set()
+
+
+def test_a_slow_preview_never_holds_up_typing(
+    qtbot: QtBot, editor: PlaybookEditor, slow_preview: SlowPreview
+) -> None:
+    form = editor.form
+    _replace_body(qtbot, editor, "Say **hello**.")
+    qtbot.waitUntil(lambda: slow_preview.started == ["Say **hello**."], timeout=10_000)
+
+    qtbot.waitUntil(form.preview_note.isVisible, timeout=10_000)
+    qtbot.keyClicks(form.source, " Then smile.")
+    qtbot.keyClick(form.source, Qt.Key.Key_Home)
+    qtbot.keyClicks(form.source, "> ")
+    assert form.source.toPlainText() == "> Say **hello**. Then smile."
+    assert "Say hello." not in form.preview.toPlainText()  # the old preview stays up
+    assert form.preview_pending
+
+    slow_preview.release.set()
+    qtbot.waitUntil(lambda: not form.preview_pending, timeout=10_000)
+    assert form.preview.toPlainText().strip() == "Say hello. Then smile."
+    assert not form.preview_note.isVisible()
+
+
+def test_typing_fast_previews_only_the_newest_text(
+    qtbot: QtBot, editor: PlaybookEditor, slow_preview: SlowPreview
+) -> None:
+    form = editor.form
+    previews: list[str] = []
+    form.previewShown.connect(lambda: previews.append(form.preview.toPlainText().strip()))
+    _replace_body(qtbot, editor, "First")
+    qtbot.waitUntil(lambda: slow_preview.started == ["First"], timeout=10_000)
+    qtbot.keyClicks(form.source, " second")
+    qtbot.waitUntil(lambda: slow_preview.asked[-1] == "First second", timeout=10_000)
+    qtbot.keyClicks(form.source, " third")
+    qtbot.waitUntil(lambda: slow_preview.asked[-1] == "First second third", timeout=10_000)
+
+    slow_preview.release.set()
+    qtbot.waitUntil(lambda: not form.preview_pending, timeout=10_000)
+    assert slow_preview.started == ["First", "First second third"]  # the middle one skipped
+    assert previews == ["First second third"]  # the stale "First" never reached the screen
 
 
 def test_a_saved_draft_stays_hidden_from_agents_until_published(

@@ -6,15 +6,21 @@ times in UTC because it is the legal record; this view reads the same
 is matching it against what the caller remembers ("you rang me at four"). What
 people typed is shown literally: it is escaped before the Markdown is rendered, so
 a line starting with "#" or a pasted "<b>" stays text, and the HTML is sanitised.
+
+The Markdown is rendered in a worker thread (:class:`~ui.render_worker.BackgroundRenderer`),
+so a long call never freezes the window that opened it; "Loading the record…" shows
+only if rendering takes long enough to notice.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 from itertools import pairwise
 
 import peewee
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -31,8 +37,8 @@ from companion.entries import EntryView
 from companion.errors import CompanionError
 from companion.promises import PromiseEventView
 from companion.users import User
-from kb.render import render_markdown
 from ui.call.record_export import ask_and_export
+from ui.render_worker import BackgroundRenderer
 from ui.service_runner import ServiceRunner
 from ui.time_format import local_datetime
 
@@ -41,6 +47,7 @@ h1 { font-size: 16pt; font-weight: 600; margin: 0 0 6px 0; }
 h2 { font-size: 12pt; font-weight: 600; margin: 14px 0 4px 0; }
 h3 { font-size: 10pt; font-weight: 600; margin: 10px 0 2px 0; }
 blockquote { margin: 2px 0 8px 14px; color: #303338; }
+.loading { color: #6b6f76; }
 """
 # Every character that could start Markdown or HTML syntax is written as an entity,
 # so Markdown leaves it alone and the sanitised HTML shows it as typed.
@@ -105,6 +112,8 @@ def record_markdown(record: CallRecord) -> str:
 class CallRecordDialog(QDialog):
     """Read-only view of one call, with the same exports as the close dialog."""
 
+    recordShown = Signal()  # the rendered record (or why it failed) is on screen
+
     def __init__(
         self,
         user: User,
@@ -144,6 +153,10 @@ class CallRecordDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.browser, 1)
         layout.addWidget(buttons)
+        self._renderer = BackgroundRenderer(self, "record-render", "The record")
+        self._renderer.rendered.connect(self._show_record)
+        self._renderer.failed.connect(self._show_failure)
+        self._renderer.slow.connect(self._show_loading)
         self._load()
         self.browser.setFocus()
 
@@ -159,7 +172,23 @@ class CallRecordDialog(QDialog):
         self.setWindowTitle(
             f"Call record — {record.customer.display_name}, {started:%Y-%m-%d %H:%M}"
         )
-        self.browser.setHtml(render_markdown(record_markdown(record)))
+        self._renderer.render(record_markdown(record))
+
+    @property
+    def rendering(self) -> bool:
+        """True while the record is still being rendered."""
+        return self._renderer.busy
+
+    def _show_loading(self) -> None:
+        self.browser.setHtml('<p class="loading">Loading the record…</p>')
+
+    def _show_record(self, page: str) -> None:
+        self.browser.setHtml(page)
+        self.recordShown.emit()
+
+    def _show_failure(self, reason: str) -> None:
+        self.browser.setHtml(f"<p>{html.escape(reason)}</p>")
+        self.recordShown.emit()
 
     def _export(self, fmt: str) -> None:
         ask_and_export(self, self._user, self._call_id, fmt, runner=self._runner)

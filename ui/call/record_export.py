@@ -6,6 +6,11 @@ file is written whole or not at all: it is first written beside its destination
 (PDF pages are rendered in a private temporary folder), then moved into place, so
 an unwritable folder or a full disk leaves no half-written record behind and
 produces a message saying what to do instead.
+
+With a service runner, the export and, for a PDF, the Markdown rendering run off
+the UI thread; only laying the pages out and printing them (Qt's text layout and
+QPrinter, which are safest on the GUI thread) happen on it, under a busy cursor,
+after the agent chose where to save.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QStandardPaths
-from PySide6.QtGui import QPageLayout, QTextDocument
+from PySide6.QtCore import QMarginsF, QStandardPaths, Qt
+from PySide6.QtGui import QGuiApplication, QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -57,13 +62,18 @@ def write_markdown(markdown: str, path: str | os.PathLike[str]) -> Path:
 
 
 def write_pdf(markdown: str, path: str | os.PathLike[str]) -> Path:
-    """Render ``markdown`` (sanitised, as the record viewer does) to a PDF at ``path``.
+    """Render ``markdown`` (sanitised, as the record viewer does) to a PDF at ``path``."""
+    return print_pdf(render_markdown(markdown), path)
+
+
+def print_pdf(page: str, path: str | os.PathLike[str]) -> Path:
+    """Print ``page``, the record's already rendered and sanitised HTML, to a PDF at ``path``.
 
     QPrinter only reports a failure to open its file as a Qt warning, so it prints
     into a private temporary folder that is known to be writable; the result is then
     moved to ``path`` with errors that can be reported.
     """
-    document = record_document(markdown)
+    document = _document(page)
     title = document.metaInformation(QTextDocument.MetaInformation.DocumentTitle)
     with tempfile.TemporaryDirectory(prefix="companion-pdf-") as folder:
         rendered = Path(folder) / "record.pdf"
@@ -91,9 +101,13 @@ def record_document(markdown: str) -> QTextDocument:
     The export escapes what people typed, so a pasted ``<b>`` prints as those three
     characters; sanitising is the second line of defence, not the first.
     """
+    return _document(render_markdown(markdown))
+
+
+def _document(page: str) -> QTextDocument:
     document = QTextDocument()
     document.setDefaultStyleSheet(PDF_STYLE)
-    document.setHtml(render_markdown(markdown))
+    document.setHtml(page)
     title = document.toPlainText().split("\n", 1)[0].strip()
     document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
     return document
@@ -134,34 +148,46 @@ def ask_and_export(
     path = Path(chosen)
     if path.suffix.lower() != f".{fmt}":
         path = path.with_name(f"{path.name}.{fmt}")
-    writer = write_markdown if fmt == "md" else write_pdf
+    writer = write_markdown if fmt == "md" else print_pdf
 
-    def write(markdown: str) -> None:
+    def write(content: str) -> None:
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            written = writer(markdown, path)
+            written = writer(content, path)
         except CompanionError as exc:
+            QGuiApplication.restoreOverrideCursor()
             _report_error(parent, kind, str(exc))
             return
+        QGuiApplication.restoreOverrideCursor()
         QMessageBox.information(
             parent, "Record exported", f"The call record was saved to {written}."
         )
 
     if runner is None:
         try:
-            text = export_call(user, call_id, "md")
+            content = _prepare(user, call_id, fmt)
         except CompanionError as exc:
             _report_error(parent, kind, str(exc))
             return
-        write(text)
+        write(content)
     else:
         runner.submit(
-            export_call,
+            _prepare,
             user,
             call_id,
-            "md",
+            fmt,
             on_done=write,
             on_error=lambda message: _report_error(parent, kind, message),
         )
+
+
+def _prepare(user: User, call_id: str, fmt: str) -> str:
+    """What the writer needs: the export's Markdown, rendered to HTML for a PDF.
+
+    Plain Python with no Qt, so the runner can do it in its thread.
+    """
+    markdown = export_call(user, call_id, "md")
+    return markdown if fmt == "md" else render_markdown(markdown)
 
 
 def _report_error(parent: QWidget | None, kind: str, message: str) -> None:

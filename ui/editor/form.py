@@ -2,8 +2,11 @@
 
 The preview uses the viewer's renderer and stylesheet, so what a supervisor sees
 here is what an agent will see, raw HTML and scripts already stripped. Rendering
-waits for a pause in typing: a long article re-rendered on every key would make
-the source lag behind the fingers.
+waits for a pause in typing, and then happens in a worker thread
+(:class:`~ui.render_worker.BackgroundRenderer`), so the source never lags behind the
+fingers: typing goes on while a long article renders, only the newest text is
+rendered, and the old preview stays up, with a quiet "Updating the preview…" only
+if the new one takes long enough to notice.
 
 The form's state is plain strings (:meth:`state`), so an unsaved edit can be kept
 as a crash-safe draft even while a field holds something not yet valid, such as a
@@ -12,6 +15,7 @@ half-typed date.
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date
 
@@ -19,6 +23,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
@@ -29,8 +34,8 @@ from PySide6.QtWidgets import (
 
 from companion.errors import InvalidInput
 from kb.article import ArticleDraft, Status
-from kb.render import render_markdown
 from ui.article_view import ARTICLE_CSS
+from ui.render_worker import BackgroundRenderer
 
 PREVIEW_DELAY_MS = 300
 FIELDS = ("title", "slug", "category", "tags", "aliases", "review_by", "body")
@@ -38,6 +43,7 @@ FIELDS = ("title", "slug", "category", "tags", "aliases", "review_by", "body")
 
 class ArticleForm(QWidget):
     changed = Signal()
+    previewShown = Signal()  # the preview now shows the newest source asked for
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,9 +83,19 @@ class ArticleForm(QWidget):
         self.preview.setOpenLinks(False)
         self.preview.document().setDefaultStyleSheet(ARTICLE_CSS)
         self.preview.document().setDocumentMargin(18)
+        self.preview_note = QLabel("Updating the preview…")
+        self.preview_note.setObjectName("previewNote")
+        self.preview_note.setStyleSheet("color: #6b6f76;")
+        self.preview_note.hide()
+        preview_side = QWidget()
+        preview_layout = QVBoxLayout(preview_side)
+        preview_layout.setContentsMargins(0, 0, 0, 0)
+        preview_layout.setSpacing(2)
+        preview_layout.addWidget(self.preview, 1)
+        preview_layout.addWidget(self.preview_note)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.source)
-        splitter.addWidget(self.preview)
+        splitter.addWidget(preview_side)
         splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
@@ -91,6 +107,10 @@ class ArticleForm(QWidget):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self.render_preview)
+        self._renderer = BackgroundRenderer(self, "preview-render", "The preview")
+        self._renderer.rendered.connect(self._show_preview)
+        self._renderer.failed.connect(self._show_failure)
+        self._renderer.slow.connect(self.preview_note.show)
         self.source.textChanged.connect(self._preview_timer.start)
         for edit in (self.title, self.slug, self.category, self.tags, self.aliases, self.review_by):
             edit.textChanged.connect(self._on_edit)
@@ -155,9 +175,23 @@ class ArticleForm(QWidget):
             review_by=_parse_date(values["review_by"]),
         )
 
+    @property
+    def preview_pending(self) -> bool:
+        """True while the preview does not yet show the source as it stands."""
+        return self._preview_timer.isActive() or self._renderer.busy
+
     def render_preview(self) -> None:
+        """Render the source now (in the background) instead of after the typing pause."""
         self._preview_timer.stop()
-        self.preview.setHtml(render_markdown(self.source.toPlainText()))
+        self._renderer.render(self.source.toPlainText())
+
+    def _show_preview(self, page: str) -> None:
+        self.preview_note.hide()
+        self.preview.setHtml(page)
+        self.previewShown.emit()
+
+    def _show_failure(self, reason: str) -> None:
+        self._show_preview(f"<p>{html.escape(reason)}</p>")
 
     def _on_edit(self) -> None:
         if not self._loading:
