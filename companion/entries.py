@@ -19,13 +19,12 @@ from companion import audit
 from companion.audit import Action
 from companion.calls import Call, get_call_row, open_call
 from companion.db import BaseModel, database, new_id, utcnow
-from companion.errors import DatabaseUnavailable, InvalidInput, NotFound
+from companion.errors import InvalidInput, NotFound
 from companion.permissions import require_active
+from companion.row_locks import locking
 from companion.rows import stored_choice
 from companion.text import NOTE_MAX, clean_text, parse_choice
 from companion.users import User, UserRef, user_ref
-
-SEQ_ATTEMPTS = 3
 
 
 class EntryKind(StrEnum):
@@ -118,29 +117,21 @@ def append_entry(
 ) -> Entry:
     """Insert the next-numbered entry and its audit event; call inside a transaction.
 
-    Two desks writing to one call on a shared server can race for a number; the
-    unique (call, seq) index refuses the later one, which retries with the next.
+    Two desks writing to one call on a shared server must not both read the same last
+    number: the call's row is locked first, so the second writer waits for the first
+    to commit and numbers after it. Both entries land, numbered in the order they did.
     """
     user = require_active(user, action="Adding call entries")
-    for attempt in range(1, SEQ_ATTEMPTS + 1):
-        last = Entry.select(peewee.fn.MAX(Entry.seq)).where(Entry.call == call.id).scalar()
-        try:
-            with database.atomic():
-                entry = Entry.create(
-                    call=call.id,
-                    seq=(last or 0) + 1,
-                    author=user,
-                    kind=kind.value,
-                    text=text,
-                    amends=amends.id if amends else None,
-                )
-            break
-        except peewee.IntegrityError as exc:
-            if attempt == SEQ_ATTEMPTS:
-                raise DatabaseUnavailable(
-                    "Others were writing to this call at the same moment and the entry could "
-                    "not be numbered. Nothing was saved; add it again."
-                ) from exc
+    list(locking(Call.select(Call.id).where(Call.id == call.id)))
+    last = Entry.select(peewee.fn.MAX(Entry.seq)).where(Entry.call == call.id).scalar()
+    entry = Entry.create(
+        call=call.id,
+        seq=(last or 0) + 1,
+        author=user,
+        kind=kind.value,
+        text=text,
+        amends=amends.id if amends else None,
+    )
     details: dict[str, object] = {"call": call.id, "seq": entry.seq, "kind": kind.value}
     if amends is not None:
         details["amends"] = amends.id
