@@ -68,12 +68,17 @@ _BRACKETS = re.compile(r"[\[\]()]")
 def shown_part(source: str) -> str:
     """The part of ``source`` that is rendered: all of it, unless it is enormous.
 
-    A cut for length falls at a line break, so no line is split in half; a cut for too
-    many fences falls before a fence line, one for too many ``<`` and ``&`` before one.
+    A cut for length falls at a line break, so no line is split in half, unless the
+    last break comes early (one enormous line after a title): then it falls at a
+    space, or anywhere, so the reader still sees the first part of that line. A cut
+    for too many fences falls before a fence line, one for too many ``<`` and ``&``
+    before one.
     """
     end = len(source)
     if end > MAX_SHOWN_CHARS:
-        end = source.rfind("\n", 0, MAX_SHOWN_CHARS) + 1 or MAX_SHOWN_CHARS
+        half = MAX_SHOWN_CHARS // 2
+        end = source.rfind("\n", half, MAX_SHOWN_CHARS) + 1
+        end = end or source.rfind(" ", half, MAX_SHOWN_CHARS) + 1 or MAX_SHOWN_CHARS
     if source.count("```", 0, end) + source.count("~~~", 0, end) > MAX_FENCES:
         end = _nth_start(_FENCE_LINE, source, end, MAX_FENCES)
     if source.count("<", 0, end) + source.count("&", 0, end) > MAX_MARKUP_EVENTS:

@@ -74,3 +74,11 @@ def test_a_paragraph_with_too_much_markup_is_shown_literally() -> None:
     assert "<em>a</em>" in render_markdown("*a* " * 10)
     html = render_markdown("*a* " * 2_000)
     assert "<em>" not in html and "*a* *a*" in html
+
+
+def test_one_enormous_line_after_a_title_still_shows_its_beginning() -> None:
+    """The cut for length falls at a line break, but not at the only one, after the title."""
+    html = render_markdown("# Bracket storm\n\n" + "[x](" * 100_000)
+    assert "<h1>Bracket storm</h1>" in html
+    assert "[x]([x]([x](" in html
+    assert "too long to show in full" in html
