@@ -12,6 +12,12 @@ Publishing writes one more revision, identical to the working copy but marked
 published; the history then shows who published what and when, and no revision is
 ever changed. Restoring an old revision writes it again as a new *draft* revision:
 a supervisor reads it and publishes it, so agents never see an unreviewed jump back.
+
+Two supervisors may edit one article at once. Every change made from the editor
+carries the revision it started from (``base_revision``); if the article moved on
+since, :class:`~kb.store.EditConflict` says who saved what and when, and nothing is
+written. The editor then lets the person merge by hand, keep theirs, or save on top
+of theirs by passing *their* revision as the new base: always a deliberate choice.
 """
 
 from __future__ import annotations
@@ -62,12 +68,14 @@ def save_working_copy(
     draft: ArticleDraft,
     *,
     editing: str | None = None,
+    base_revision: int | None = None,
     today: date | None = None,
 ) -> EditResult:
     """Save ``draft`` as a draft revision; agents keep reading the published one.
 
     ``editing`` is the slug of the article the form was opened on (None for a new
-    article); a slug that belongs to any other article is refused.
+    article); a slug that belongs to any other article is refused. ``base_revision``
+    is the revision the form was loaded from (0 for a new article); see the module doc.
     """
     require_role(user, *EDITORS, action="Editing playbook articles")
     clean = replace(draft, status=Status.DRAFT).validated()
@@ -77,27 +85,52 @@ def save_working_copy(
             f"The slug {clean.slug!r} is already used by the article "
             f"“{existing.title}”. Choose another slug."
         )
-    result = _save_draft(playbook, user, clean, existing)
+    result = _save_draft(playbook, user, clean, existing, base_revision)
     return replace(result, warnings=warnings_for(clean, today or date.today()))
 
 
-def publish(playbook: Playbook, user: User, slug: str) -> ArticleData:
-    """Make the working copy what agents read; publishing what is already live is a no-op."""
+def publish(
+    playbook: Playbook, user: User, slug: str, *, expected_revision: int | None = None
+) -> ArticleData:
+    """Make the working copy what agents read; publishing what is already live is a no-op.
+
+    ``expected_revision`` is the working copy the person looked at: if someone saved
+    another since, :class:`~kb.store.EditConflict` is raised rather than publishing
+    text nobody here has read.
+    """
     require_role(user, *EDITORS, action="Publishing playbook articles")
     working = store.get_article(slug)
-    result = playbook.save(replace(working.as_draft(), status=Status.PUBLISHED), user)
+    if expected_revision is not None and working.revision != expected_revision:
+        store.raise_conflict(slug, expected_revision)
+    result = playbook.save(
+        replace(working.as_draft(), status=Status.PUBLISHED),
+        user,
+        base_revision=working.revision if expected_revision is not None else None,
+    )
     return result.visible
 
 
-def restore(playbook: Playbook, user: User, slug: str, number: int) -> EditResult:
+def restore(
+    playbook: Playbook,
+    user: User,
+    slug: str,
+    number: int,
+    *,
+    base_revision: int | None = None,
+) -> EditResult:
     """Write revision ``number``'s content again as a new draft revision (see module doc)."""
     require_role(user, *EDITORS, action="Restoring playbook revisions")
     old = store.get_revision(slug, number).content
-    return _save_draft(playbook, user, replace(old, status=Status.DRAFT), store.get_article(slug))
+    working = store.get_article(slug)
+    return _save_draft(playbook, user, replace(old, status=Status.DRAFT), working, base_revision)
 
 
 def _save_draft(
-    playbook: Playbook, user: User, draft: ArticleDraft, working: ArticleData | None
+    playbook: Playbook,
+    user: User,
+    draft: ArticleDraft,
+    working: ArticleData | None,
+    base_revision: int | None = None,
 ) -> EditResult:
     """Save unless the working copy already says exactly this (published or not).
 
@@ -107,7 +140,7 @@ def _save_draft(
     if working is not None and replace(working.as_draft(), status=Status.DRAFT) == draft:
         visible = store.visible_article(working.slug)
         return EditResult(working, store.SaveOutcome.UNCHANGED, visible)
-    result = playbook.save(draft, user)
+    result = playbook.save(draft, user, base_revision=base_revision)
     return EditResult(result.article, result.outcome, result.visible)
 
 

@@ -33,8 +33,11 @@ class Playbook:
     def __init__(self, index: IndexSink | None = None) -> None:
         self.index = index
 
-    def save(self, draft: ArticleDraft, user: User) -> store.SaveResult:
-        result = _checked_save(draft, user)
+    def save(
+        self, draft: ArticleDraft, user: User, *, base_revision: int | None = None
+    ) -> store.SaveResult:
+        """Save one article; ``base_revision`` as in :func:`kb.store.save_article`."""
+        result = _checked_save(draft, user, base_revision)
         if _agents_see_change(result):
             self._reindex([result.visible])
         return result
@@ -71,13 +74,15 @@ class Playbook:
             self.index.update_articles(articles)
 
 
-def _checked_save(draft: ArticleDraft, user: User) -> store.SaveResult:
+def _checked_save(
+    draft: ArticleDraft, user: User, base_revision: int | None = None
+) -> store.SaveResult:
     """Save ``draft`` if ``user``, as stored now, is a playbook editor; one transaction."""
     publishes = draft.status is Status.PUBLISHED
     action = "Publishing playbook articles" if publishes else "Editing playbook articles"
     with database.atomic():
         fresh = require_role(user, *EDITORS, action=action)
-        return store.save_article(draft, fresh)
+        return store.save_article(draft, fresh, base_revision=base_revision)
 
 
 def _agents_see_change(result: store.SaveResult) -> bool:

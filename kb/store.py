@@ -17,9 +17,14 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NoReturn
 
+import peewee
+
+from companion.changes import Topic, note
 from companion.db import database, translate_errors, utcnow
-from companion.errors import NotFound
+from companion.errors import CompanionError, NotFound
+from companion.row_locks import locking
 from companion.rows import stored_choice, stored_list
 from companion.users import User
 from kb.article import ArticleData, ArticleDraft, Status
@@ -50,8 +55,45 @@ class RevisionData:
     content: ArticleDraft
 
 
-def save_article(draft: ArticleDraft, user: User) -> SaveResult:
+class EditConflict(CompanionError):
+    """Someone saved the article since the editor opened it; nothing of this save was written.
+
+    Carries what the person needs to decide: who saved, when, which revision, and its
+    content (``theirs``), so the editor can show the two texts side by side and offer
+    to merge by hand, keep theirs, or save this text on top of theirs.
+    """
+
+    def __init__(self, slug: str, base_revision: int, theirs: RevisionData) -> None:
+        self.slug = slug
+        self.base_revision = base_revision
+        self.theirs = theirs
+        when = f"{theirs.saved_at:%Y-%m-%d %H:%M} UTC"
+        since = (
+            "since you started writing it as a new article"
+            if base_revision == 0
+            else f"since you opened revision {base_revision}"
+        )
+        super().__init__(
+            f"{theirs.saved_by} saved revision {theirs.number} of “{theirs.content.title}” at "
+            f"{when}, {since}. Your text has not been saved: compare the two, then merge by "
+            "hand, keep theirs, or save yours as a new revision on top."
+        )
+
+
+def save_article(
+    draft: ArticleDraft, user: User, *, base_revision: int | None = None
+) -> SaveResult:
     """Validate and save ``draft`` as the newest revision of the article with its slug.
+
+    ``base_revision`` is the revision the editor started from (0: a new article). If the
+    article has moved on since, :class:`EditConflict` is raised and nothing is written,
+    so one supervisor never silently overwrites another. None saves over whatever is
+    there (an import, the default playbook). Saving text identical to the head is a no-op
+    either way: nothing would be lost.
+
+    The head row is locked first (see :mod:`companion.row_locks`), so two desks saving
+    together take turns: the second finds the first's revision and is told, rather than
+    failing on the revision number.
 
     A database failure (a full disk, a lock held too long) becomes
     :class:`DatabaseUnavailable`, so an import reports that file as failed and keeps
@@ -60,14 +102,54 @@ def save_article(draft: ArticleDraft, user: User) -> SaveResult:
     clean = draft.validated()
     digest = clean.content_hash()
     now = utcnow()
+    fields = _content_fields(clean)
+    publishes = clean.status is Status.PUBLISHED
     with translate_errors(), database.atomic():
-        head = Article.get_or_none(Article.slug == clean.slug)
-        if head is not None and head.content_hash == digest:
-            return SaveResult(_to_data(head), SaveOutcome.UNCHANGED, _visible(head))
-        fields = _content_fields(clean)
-        publishes = clean.status is Status.PUBLISHED
+        head = _locked_head(clean.slug)
         if head is None:
-            head = Article.create(
+            created = _create_head(fields, digest, publishes, user, now)
+            if created is not None:
+                _add_revision(created, fields, digest, user, now)
+                note(Topic.ARTICLES, created.slug)
+                return SaveResult(_to_data(created), SaveOutcome.CREATED, _visible(created))
+            # Another desk created the slug between our read and our insert.
+            head = _locked_head(clean.slug)
+            if head is None:
+                raise NotFound(f"There is no playbook article {clean.slug!r}.")
+        if head.content_hash == digest:
+            return SaveResult(_to_data(head), SaveOutcome.UNCHANGED, _visible(head))
+        _check_base(head, base_revision)
+        head.revision += 1
+        for name, value in fields.items():
+            setattr(head, name, value)
+        if publishes:
+            head.published_revision = head.revision
+        head.content_hash = digest
+        head.updated_by = user
+        head.updated_at = now
+        head.save()
+        _add_revision(head, fields, digest, user, now)
+        note(Topic.ARTICLES, head.slug)
+        visible = _visible(head)
+    return SaveResult(_to_data(head), SaveOutcome.UPDATED, visible)
+
+
+def _locked_head(slug: str) -> Article | None:
+    """The article's head, locked until the saving transaction ends."""
+    return locking(Article.select().where(Article.slug == slug)).first()
+
+
+def _create_head(
+    fields: dict[str, object], digest: str, publishes: bool, user: User, now: datetime
+) -> Article | None:
+    """The new article's head, or None when another desk has just created that slug.
+
+    The insert runs in a savepoint: on PostgreSQL a failed statement spoils the whole
+    transaction, and the caller still has to read the other desk's article.
+    """
+    try:
+        with database.atomic():
+            return Article.create(
                 **fields,
                 revision=1,
                 published_revision=1 if publishes else None,
@@ -75,28 +157,41 @@ def save_article(draft: ArticleDraft, user: User) -> SaveResult:
                 updated_by=user,
                 updated_at=now,
             )
-            outcome = SaveOutcome.CREATED
-        else:
-            head.revision += 1
-            for name, value in fields.items():
-                setattr(head, name, value)
-            if publishes:
-                head.published_revision = head.revision
-            head.content_hash = digest
-            head.updated_by = user
-            head.updated_at = now
-            head.save()
-            outcome = SaveOutcome.UPDATED
-        ArticleRevision.create(
-            article=head,
-            number=head.revision,
-            content_hash=digest,
-            saved_at=now,
-            saved_by=user,
-            **fields,
-        )
-        visible = _visible(head)
-    return SaveResult(_to_data(head), outcome, visible)
+    except peewee.IntegrityError:
+        if Article.get_or_none(Article.slug == fields["slug"]) is None:
+            raise
+        return None
+
+
+def _add_revision(
+    head: Article, fields: dict[str, object], digest: str, user: User, now: datetime
+) -> None:
+    ArticleRevision.create(
+        article=head,
+        number=head.revision,
+        content_hash=digest,
+        saved_at=now,
+        saved_by=user,
+        **fields,
+    )
+
+
+def _check_base(head: Article, base_revision: int | None) -> None:
+    """Refuse a save that started from an older revision than the head (see EditConflict)."""
+    if base_revision is not None and head.revision != base_revision:
+        raise_conflict(head.slug, base_revision)
+
+
+def raise_conflict(slug: str, base_revision: int) -> NoReturn:
+    """Raise :class:`EditConflict` for ``slug``'s current head against ``base_revision``."""
+    head = _head(slug)
+    row = (
+        ArticleRevision.select(ArticleRevision, User)
+        .join(User)
+        .where((ArticleRevision.article == head.id) & (ArticleRevision.number == head.revision))
+        .get()
+    )
+    raise EditConflict(head.slug, base_revision, _revision_data(row))
 
 
 def get_article(slug: str) -> ArticleData:
