@@ -177,6 +177,11 @@ def diff(user: User, slug: str, a: int, b: int) -> list[DiffRow]:
     first, second = store.get_revision(slug, a).content, store.get_revision(slug, b).content
     if Status.DRAFT in (first.status, second.status):
         require_role(user, *EDITORS, action="Reading a draft's changes")
+    return diff_drafts(first, second)
+
+
+def diff_drafts(first: ArticleDraft, second: ArticleDraft) -> list[DiffRow]:
+    """Side-by-side rows comparing two texts of an article, e.g. theirs and yours."""
     left, right = revision_lines(first), revision_lines(second)
     rows: list[DiffRow] = []
     matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)

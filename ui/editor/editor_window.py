@@ -6,6 +6,12 @@ kept as a crash-safe draft (like the call composer's), and reopening the article
 after a crash offers those edits back instead of silently replacing or dropping them.
 Writes go through the service runner, so a locked database never freezes the window,
 and a refusal (a slug in use, an empty title) is shown with the form left as typed.
+
+Every save carries the revision the form was loaded from. When another supervisor
+saved the article in between, nothing is written and the conflict dialog shows who
+saved what and when, theirs against yours, and lets the person merge by hand (theirs
+shown beside the form), keep theirs, or save theirs-then-mine
+(:mod:`ui.editor.conflict_dialog`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -36,9 +43,11 @@ from companion.permissions import can_edit_playbook
 from companion.users import User
 from kb import editing, store
 from kb.article import ArticleData, ArticleDraft, Status
-from kb.editing import EditResult
+from kb.editing import EditResult, revision_lines
 from kb.playbook import Playbook
+from kb.store import EditConflict, RevisionData
 from kb.workspace import Workspace
+from ui.editor.conflict_dialog import Choice, ConflictDialog, conflict_headline
 from ui.editor.form import ArticleForm, parse_state
 from ui.editor.history import HistoryPanel
 from ui.list_model import RowListModel
@@ -59,12 +68,48 @@ class _Published:
     article: ArticleData
 
 
+@dataclass(frozen=True)
+class _Conflicted:
+    """A save that met someone else's newer revision; ``draft`` is what was being saved."""
+
+    conflict: EditConflict
+    draft: ArticleDraft
+    publishing: bool
+
+
+def _save_checked(
+    playbook: Playbook, user: User, draft: ArticleDraft, original: str | None, base: int
+) -> EditResult | _Conflicted:
+    """Save the form as the working copy, or say whose newer revision stands in the way."""
+    try:
+        return editing.save_working_copy(
+            playbook, user, draft, editing=original, base_revision=base
+        )
+    except EditConflict as conflict:
+        return _Conflicted(conflict, draft, publishing=False)
+
+
 def _save_and_publish(
-    playbook: Playbook, user: User, draft: ArticleDraft, original: str | None
-) -> _Published:
+    playbook: Playbook, user: User, draft: ArticleDraft, original: str | None, base: int
+) -> _Published | _Conflicted:
     """Publish exactly what is on screen: save it as the working copy, then publish that."""
-    saved = editing.save_working_copy(playbook, user, draft, editing=original)
-    return _Published(saved, editing.publish(playbook, user, saved.article.slug))
+    try:
+        saved = editing.save_working_copy(
+            playbook, user, draft, editing=original, base_revision=base
+        )
+        slug, revision = saved.article.slug, saved.article.revision
+        return _Published(saved, editing.publish(playbook, user, slug, expected_revision=revision))
+    except EditConflict as conflict:
+        return _Conflicted(conflict, draft, publishing=True)
+
+
+def _restore_checked(
+    playbook: Playbook, user: User, slug: str, number: int, base: int
+) -> EditResult | EditConflict:
+    try:
+        return editing.restore(playbook, user, slug, number, base_revision=base)
+    except EditConflict as conflict:
+        return conflict
 
 
 class PlaybookEditor(QDialog):
@@ -80,6 +125,7 @@ class PlaybookEditor(QDialog):
         self.user = workspace.user
         self.runner = runner
         self.slug: str | None = None
+        self.base_revision = 0  # the revision the form was loaded from; 0: a new article
         self.dirty = False
         self._sent: dict[str, str] = {}
         self._stale: set[str] = set()
@@ -132,6 +178,28 @@ class PlaybookEditor(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.form, "&Edit")
         self.tabs.addTab(self.history, "&History")
+        self.theirs_panel = QFrame()
+        self.theirs_panel.setObjectName("theirsPanel")
+        self.theirs_title = QLabel()
+        self.theirs_title.setWordWrap(True)
+        self.theirs_text = QPlainTextEdit()
+        self.theirs_text.setObjectName("theirsText")
+        self.theirs_text.setReadOnly(True)
+        self.theirs_text.setAccessibleName("Their revision, to merge from")
+        hide_theirs = QPushButton("Hide &theirs")
+        hide_theirs.clicked.connect(self.theirs_panel.hide)
+        theirs_layout = QVBoxLayout(self.theirs_panel)
+        theirs_layout.setContentsMargins(0, 0, 0, 0)
+        theirs_layout.addWidget(self.theirs_title)
+        theirs_layout.addWidget(self.theirs_text, 1)
+        theirs_layout.addWidget(hide_theirs)
+        self.theirs_panel.hide()
+        work = QSplitter(Qt.Orientation.Horizontal)
+        work.addWidget(self.tabs)
+        work.addWidget(self.theirs_panel)
+        work.setStretchFactor(0, 3)
+        work.setStretchFactor(1, 2)
+        work.setChildrenCollapsible(False)
         self.message = QLabel()
         self.message.setObjectName("editorMessage")
         self.message.setWordWrap(True)
@@ -151,7 +219,7 @@ class PlaybookEditor(QDialog):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.state_label)
         right_layout.addWidget(self.recovered)
-        right_layout.addWidget(self.tabs, 1)
+        right_layout.addWidget(work, 1)
         right_layout.addLayout(buttons)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -200,6 +268,7 @@ class PlaybookEditor(QDialog):
         self.keep_unsaved()
         working = store.get_article(slug)
         self.slug = working.slug
+        self.base_revision = working.revision
         self.form.load(working.as_draft())
         self.history.show_article(self.slug)
         self._after_load()
@@ -207,6 +276,7 @@ class PlaybookEditor(QDialog):
     def new_article(self) -> None:
         self.keep_unsaved()
         self.slug = None
+        self.base_revision = 0
         self.form.load(None)
         self.history.show_article(None)
         self._after_load()
@@ -214,6 +284,7 @@ class PlaybookEditor(QDialog):
 
     def _after_load(self) -> None:
         self.dirty = False
+        self.theirs_panel.hide()
         self._select_current()
         self._update_state()
         self.message.setText("" if self.allowed else self.message.text())
@@ -302,28 +373,34 @@ class PlaybookEditor(QDialog):
 
     def save_draft(self) -> None:
         draft = self._form_draft()
-        if draft is None:
-            return
+        if draft is not None:
+            self._submit_save(draft)
+
+    def publish(self) -> None:
+        draft = self._form_draft()
+        if draft is not None:
+            self._submit_publish(draft)
+
+    def _submit_save(self, draft: ArticleDraft) -> None:
         self.runner.submit(
-            editing.save_working_copy,
+            _save_checked,
             self.workspace.playbook,
             self.user,
             draft,
-            editing=self.slug,
+            self.slug,
+            self.base_revision,
             on_done=partial(self._saved, was=self.slug),
             on_error=self._show_error,
         )
 
-    def publish(self) -> None:
-        draft = self._form_draft()
-        if draft is None:
-            return
+    def _submit_publish(self, draft: ArticleDraft) -> None:
         self.runner.submit(
             _save_and_publish,
             self.workspace.playbook,
             self.user,
             draft,
             self.slug,
+            self.base_revision,
             on_done=partial(self._published, was=self.slug),
             on_error=self._show_error,
         )
@@ -332,11 +409,12 @@ class PlaybookEditor(QDialog):
         if self.slug is None or not self.allowed:
             return
         self.runner.submit(
-            editing.restore,
+            _restore_checked,
             self.workspace.playbook,
             self.user,
             self.slug,
             number,
+            self.base_revision,
             on_done=partial(self._restored, number=number),
             on_error=self._show_error,
         )
@@ -353,8 +431,11 @@ class PlaybookEditor(QDialog):
         self._sent = self.form.state()
         return draft
 
-    def _saved(self, result: EditResult, was: str | None) -> None:
-        self._settle(result.article.slug, was)
+    def _saved(self, result: EditResult | _Conflicted, was: str | None) -> None:
+        if isinstance(result, _Conflicted):
+            self._resolve(result)
+            return
+        self._settle(result.article.slug, was, result.article.revision)
         if result.outcome is store.SaveOutcome.UNCHANGED:
             self._show("Nothing changed since the last save.", result.warnings)
         else:
@@ -364,14 +445,24 @@ class PlaybookEditor(QDialog):
                 result.warnings,
             )
 
-    def _published(self, done: _Published, was: str | None) -> None:
-        self._settle(done.article.slug, was)
+    def _published(self, done: _Published | _Conflicted, was: str | None) -> None:
+        if isinstance(done, _Conflicted):
+            self._resolve(done)
+            return
+        self._settle(done.article.slug, was, done.article.revision)
         self._show(
             f"Published revision {done.article.revision}: agents now see this text.",
             done.saved.warnings,
         )
 
-    def _restored(self, result: EditResult, number: int) -> None:
+    def _restored(self, result: EditResult | EditConflict, number: int) -> None:
+        if isinstance(result, EditConflict):
+            self.history.show_article(result.slug)
+            self._show_error(
+                f"{conflict_headline(result)} Nothing was restored: open the article again "
+                "to read their revision, then restore if it is still wanted."
+            )
+            return
         self.open_article(result.article.slug)
         self.reload_list()
         self.playbookChanged.emit()
@@ -381,7 +472,7 @@ class PlaybookEditor(QDialog):
             (),
         )
 
-    def _settle(self, slug: str, was: str | None) -> None:
+    def _settle(self, slug: str, was: str | None, revision: int) -> None:
         """After a save: the edits are in the store, so the crash-safe copy can go.
 
         Typing on while the save was under way keeps those newer edits unsaved.
@@ -390,10 +481,61 @@ class PlaybookEditor(QDialog):
         if not self.dirty:
             self._forget_unsaved(was)
         self.slug = slug
+        self.base_revision = revision
         self.history.show_article(slug)
         self.reload_list()
         self._update_state()
         self.playbookChanged.emit()
+
+    # -- someone else saved first -------------------------------------------------------
+
+    def _resolve(self, conflicted: _Conflicted) -> None:
+        """Ask what to do about their newer revision, then do exactly that."""
+        conflict, theirs = conflicted.conflict, conflicted.conflict.theirs
+        dialog = ConflictDialog(
+            conflict, conflicted.draft, publishing=conflicted.publishing, parent=self
+        )
+        choice = dialog.choice if dialog.exec() else None
+        dialog.deleteLater()
+        if choice is None:
+            self._show_error(
+                f"{conflict_headline(conflict)} Nothing was saved; your text is still here."
+            )
+            return
+        # From now on the form works on top of their revision.
+        was = self.slug
+        self.slug = conflict.slug
+        self.base_revision = theirs.number
+        self.history.show_article(conflict.slug)
+        if choice is Choice.MERGE:
+            self._show_theirs(theirs)
+            self.dirty = True
+            self._show(
+                f"Merging: your text is in the form, {theirs.saved_by}'s revision "
+                f"{theirs.number} beside it. Save when it reads right; it goes on top of theirs.",
+                (),
+            )
+        elif choice is Choice.KEEP_THEIRS:
+            self.form.load(theirs.content)
+            self.dirty = False
+            self.theirs_panel.hide()
+            self._forget_unsaved(was)
+            self._update_state()
+            self._show(
+                f"Kept {theirs.saved_by}'s revision {theirs.number}; your changes were dropped.",
+                (),
+            )
+        elif conflicted.publishing:
+            self._submit_publish(conflicted.draft)
+        else:
+            self._submit_save(conflicted.draft)
+
+    def _show_theirs(self, theirs: RevisionData) -> None:
+        self.theirs_title.setText(
+            f"Theirs: revision {theirs.number} by {theirs.saved_by} (read only)"
+        )
+        self.theirs_text.setPlainText("\n".join(revision_lines(theirs.content)))
+        self.theirs_panel.show()
 
     def _show(self, text: str, warnings: tuple[str, ...]) -> None:
         if warnings:
