@@ -42,6 +42,7 @@ from companion.phrasing import (
     validate_rule,
     validate_rules,
 )
+from companion.row_locks import locking
 from companion.users import Role, User
 
 log = logging.getLogger(__name__)
@@ -135,18 +136,18 @@ def save_rule(user: User, rule: PhrasingRule, *, expected_revision: int | None =
     _check_set(rule)
     with database.atomic():
         user = require_role(user, *EDITORS, action=_EDIT_ACTION)
-        record = PhrasingRuleRecord.get_or_none(PhrasingRuleRecord.rule_id == rule.id)
+        # Locked, so two editors saving one rule take turns and the second is told.
+        record = locking(
+            PhrasingRuleRecord.select().where(PhrasingRuleRecord.rule_id == rule.id)
+        ).first()
         if record is not None and expected_revision == 0:
-            raise InvalidInput(
-                f"A phrasing rule with the id '{rule.id}' already exists. Choose another id "
-                "for the new rule, or select the existing rule in the list to edit it."
-            )
+            raise _taken(rule.id)
         if record is None:
             if expected_revision:
                 raise NotFound(
                     f"The phrasing rule '{rule.id}' no longer exists; save it as a new rule."
                 )
-            record = PhrasingRuleRecord.create(rule_id=rule.id, updated_by=user.id, **_values(rule))
+            record = _create_record(user, rule)
             _append_revision(record, user)
             audit.record(
                 user, Action.CREATE, "phrasing_rule", record.id, rule=rule.id, **_values(rule)
@@ -168,6 +169,9 @@ def set_enabled(user: User, rule_id: str, enabled: bool) -> RuleView:
     with database.atomic():
         user = require_role(user, *EDITORS, action=_EDIT_ACTION)
         record = _record(rule_id)
+        record = locking(
+            PhrasingRuleRecord.select().where(PhrasingRuleRecord.id == record.id)
+        ).get()
         if not _change(user, record, {"enabled": bool(enabled)}):
             return _view(record)
     _bump()
@@ -284,10 +288,30 @@ def _check_set(rule: PhrasingRule) -> None:
 def _check_revision(record: PhrasingRuleRecord, expected: int | None) -> None:
     if expected is not None and record.revision != expected:
         raise InvalidInput(
-            f"The phrasing rule '{record.rule_id}' was changed by {_who(record.updated_by)} while you were "
-            f"editing it (now revision {record.revision}). Your text is still in the form: "
-            "reload the rule, then apply your change again."
+            f"The phrasing rule '{record.rule_id}' was changed by {_who(record.updated_by)} "
+            f"at {record.updated_at:%Y-%m-%d %H:%M} UTC while you were editing it (now "
+            f"revision {record.revision}; you opened revision {expected}). Nothing was saved "
+            "and your text is still in the form: reload the rule, then apply your change again."
         )
+
+
+def _taken(rule_id: str) -> InvalidInput:
+    return InvalidInput(
+        f"A phrasing rule with the id '{rule_id}' already exists. Choose another id "
+        "for the new rule, or select the existing rule in the list to edit it."
+    )
+
+
+def _create_record(user: User, rule: PhrasingRule) -> PhrasingRuleRecord:
+    """The new rule's record; another desk adding the same id at the same moment is told.
+
+    A savepoint, since on PostgreSQL the failed insert would spoil the whole transaction.
+    """
+    try:
+        with database.atomic():
+            return PhrasingRuleRecord.create(rule_id=rule.id, updated_by=user.id, **_values(rule))
+    except peewee.IntegrityError as exc:
+        raise _taken(rule.id) from exc
 
 
 def _change(user: User, record: PhrasingRuleRecord, values: dict[str, Any]) -> bool:

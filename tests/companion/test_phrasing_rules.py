@@ -123,7 +123,9 @@ def test_a_save_over_someone_elses_newer_edit_is_refused(supervisor: User) -> No
     save_rule(supervisor, SOONER)
     save_rule(supervisor, dataclasses.replace(SOONER, suggestion="by noon"))
     late = dataclasses.replace(SOONER, suggestion="by tonight")
-    with pytest.raises(InvalidInput, match="changed by Sam Okafor while you were editing"):
+    with pytest.raises(
+        InvalidInput, match=r"changed by Sam Okafor at .* UTC while you were editing"
+    ):
         save_rule(supervisor, late, expected_revision=1)
     assert list_rules(supervisor)[-1].rule.suggestion == "by noon"
 
