@@ -19,9 +19,10 @@ from companion import audit
 from companion.audit import Action
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
+from companion.desk import desk_name
 from companion.errors import InvalidInput, NotFound
 from companion.permissions import require_active
-from companion.rows import stored_choice
+from companion.rows import stored_choice, tuples
 from companion.text import FIELD_MAX, NOTE_MAX, clean_text, parse_choice
 from companion.users import User, UserRef, user_ref
 
@@ -118,6 +119,36 @@ class CallLink(BaseModel):
         indexes = ((("call", "earlier"), True),)
 
 
+class CallHolder(BaseModel):
+    """Who has an open call open in their window, and at which desk (core migration 7).
+
+    One row per held call. A desk claims the call when it starts or resumes it and
+    gives it up when it holds or closes it; see :mod:`companion.call_desks`.
+    """
+
+    call = peewee.ForeignKeyField(Call, primary_key=True, backref="+", on_delete="CASCADE")
+    call_id: str
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    user_id: str
+    desk = peewee.CharField(max_length=64)
+    since = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "call_holders"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The person and desk that have a call open, and since when (UTC)."""
+
+    user: UserRef
+    desk: str
+    since: datetime
+
+    def is_at(self, user_id: str, desk: str) -> bool:
+        return self.user.id == user_id and self.desk == desk
+
+
 @dataclass(frozen=True)
 class CallView:
     id: str
@@ -132,6 +163,7 @@ class CallView:
     outcome: Outcome | None
     summary: str
     related: tuple[str, ...]
+    holder: Holder | None = None  # who has it open, while it is open
 
     @property
     def is_closed(self) -> bool:
@@ -146,8 +178,13 @@ def start_call(
     problem: str = "",
     ideal_resolution: str = "",
     related: tuple[str, ...] = (),
+    desk: str | None = None,
 ) -> CallView:
-    """Open a call with a live customer, the acting user as agent, started now."""
+    """Open a call with a live customer, the acting user as agent, started now.
+
+    The call is open at this desk (``desk``, default :func:`desk_name`) by this user
+    until they hold or close it; other desks see it as open here.
+    """
     way = parse_choice(Direction, direction, "call direction")
     text = _clean_fields({"problem": problem, "ideal_resolution": ideal_resolution})
     with database.atomic():
@@ -157,6 +194,7 @@ def start_call(
         audit.record(
             user, Action.CREATE, "call", call.id, customer=customer.id, direction=way.value, **text
         )
+        hold_here(call, user, desk or desk_name())
         for earlier in related:
             _link(user, call, earlier)
     return get_call(user, call.id)
@@ -217,6 +255,7 @@ def close_call(
         audit.record(
             user, Action.CHANGE, "call", call.id, closed=True, outcome=result.value, **text
         )
+        CallHolder.delete().where(CallHolder.call == call.id).execute()
     return get_call(user, call.id)
 
 
@@ -245,7 +284,31 @@ def call_view(call: Call, related: tuple[str, ...] = ()) -> CallView:
         ),
         summary=call.summary,
         related=related,
+        holder=None if call.outcome else call_holder(call.id),
     )
+
+
+def call_holder(call_id: str) -> Holder | None:
+    """Who has the call open right now, if anyone."""
+    row = (
+        CallHolder.select(CallHolder, User)
+        .join(User, on=(CallHolder.user == User.id))
+        .where(CallHolder.call == call_id)
+        .first()
+    )
+    return None if row is None else Holder(user_ref(row.user), row.desk, row.since)
+
+
+def hold_here(call: Call, user: User, desk: str) -> None:
+    """Make (user, desk) the holder of ``call``; inside the caller's transaction."""
+    now = utcnow()
+    updated = (
+        CallHolder.update(user=user.id, desk=desk, since=now)
+        .where(CallHolder.call == call.id)
+        .execute()
+    )
+    if not updated:
+        CallHolder.create(call=call.id, user=user.id, desk=desk, since=now)
 
 
 def get_call_row(call_id: str) -> Call:
@@ -295,12 +358,26 @@ def _label(name: str) -> str:
     return CHECKLIST_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
-def open_call_ids(user: User) -> list[str]:
-    """Calls this agent started and has not closed, newest first: held or interrupted calls."""
+def open_call_ids(user: User, *, desk: str | None = None) -> list[str]:
+    """Open calls this person can pick up at this desk: the calls they hold here first.
+
+    That is the calls they started and have not closed (held, or interrupted by a crash)
+    and any call they took over, but never a call open at another desk or by someone
+    else: that one is theirs until it is taken over explicitly
+    (:func:`companion.call_desks.take_over_call`). Newest first within each group.
+    """
     user = require_active(user, action="Listing your open calls")
+    here = desk or desk_name()
+    held_here = (CallHolder.user == user.id) & (CallHolder.desk == here)
+    mine_here = CallHolder.select(CallHolder.call).where(held_here)
+    elsewhere = CallHolder.select(CallHolder.call).where(~held_here)
     query = (
-        Call.select(Call.id)
-        .where(Call.agent == user.id, Call.outcome.is_null())
+        Call.select(Call.id, Call.id.in_(mine_here).alias("here"))
+        .where(
+            Call.outcome.is_null()
+            & (((Call.agent == user.id) & Call.id.not_in(elsewhere)) | Call.id.in_(mine_here))
+        )
         .order_by(Call.started_at.desc(), Call.id.desc())
     )
-    return [row.id for row in query]
+    rows = list(tuples(query))
+    return [cid for cid, here_ in rows if here_] + [cid for cid, here_ in rows if not here_]

@@ -22,6 +22,7 @@ from companion.customer_models import (
     CustomerPhone,
     CustomerReference,
 )
+from companion.db import BaseModel
 from companion.drafts import Draft
 from companion.entries import Entry
 from companion.migrations import Component, Migration
@@ -78,6 +79,27 @@ def _add_account_columns(db: peewee.Database) -> None:
     run_operations(*operations)
 
 
+class _CallHolderV7(BaseModel):
+    """``call_holders`` as migration 7 creates it, frozen so this DDL never changes."""
+
+    call = peewee.ForeignKeyField(Call, primary_key=True, backref="+", on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    desk = peewee.CharField(max_length=64)
+    since = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "call_holders"
+
+
+def _create_call_holders(db: peewee.Database) -> None:
+    """Which user and desk have each open call open (see companion.call_desks).
+
+    Open calls of an older database are left unheld: their desks claim them again when
+    they resume them, as a restarted window does.
+    """
+    db.create_tables([_CallHolderV7])
+
+
 CORE = Component(
     "core",
     [
@@ -86,5 +108,6 @@ CORE = Component(
         Migration(3, "composer drafts and articles opened during calls", _create_call_pane_tables),
         Migration(4, "account passwords and disabled accounts", _add_account_columns),
         Migration(5, "phrasing rules with history, seeded", create_phrasing_rules),
+        Migration(7, "call ownership: which user and desk have a call open", _create_call_holders),
     ],
 )

@@ -30,6 +30,7 @@ from companion import (
     accounts,
     audit_query,
     call_articles,
+    call_desks,
     call_export,
     calls,
     customer_links,
@@ -159,6 +160,12 @@ def _link_calls(w: Fixtures, u: User) -> object:
     return calls.link_calls(u, later, earlier)
 
 
+def _claim(w: Fixtures, u: User) -> object:
+    call = w.call()
+    call_desks.release_call(w.desk, call)
+    return call_desks.claim_call(u, call)
+
+
 _TEAM = "Viewing the team overview"
 _AUDIT = "Viewing the audit trail"
 _RULES = "Editing phrasing rules"
@@ -201,6 +208,13 @@ SERVICES: tuple[Service, ...] = (
             lambda w, u: calls.get_call(u, w.call())),
     Service("companion.calls.open_call_ids", EVERYONE, "Listing your open calls",
             lambda w, u: calls.open_call_ids(u)),
+    Service("companion.call_desks.claim_call", EVERYONE, "Opening calls", _claim),
+    Service("companion.call_desks.take_over_call", EVERYONE, "Taking over calls",
+            lambda w, u: call_desks.take_over_call(u, w.call(), desk="Another desk")),
+    Service("companion.call_desks.release_call", EVERYONE, "Holding calls",
+            lambda w, u: call_desks.release_call(u, w.call())),
+    Service("companion.call_desks.open_calls", EVERYONE, "Listing open calls",
+            lambda w, u: call_desks.open_calls(u)),
     Service("companion.entries.add_entry", EVERYONE, "Adding call entries",
             lambda w, u: entries.add_entry(u, w.call(), "said", "Hello")),
     Service("companion.entries.amend_entry", EVERYONE, "Amending call entries",
@@ -310,6 +324,8 @@ NOT_SERVICES = {
     "companion.permissions.can_manage_accounts": "judges the window's copy, only to hide menus",
     "companion.permissions.can_view_team": "judges the window's copy, only to hide menus",
     "kb.store.save_article": "is the storage step under Playbook.save, which checks",
+    "companion.calls.hold_here": "is the storage step under the call services, which check",
+    "companion.call_desks.held_here": "judges a call the caller already read",
 }
 
 
