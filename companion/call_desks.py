@@ -137,6 +137,25 @@ def open_calls(user: User) -> list[CallView]:
     return [get_call(user, row.id) for row in query]
 
 
+def calls_open_elsewhere(user: User, *, desk: str | None = None) -> list[str]:
+    """Open calls this person started that another desk (or person) has open, newest first.
+
+    The window lists them with where they are open, so an agent who moved desks sees
+    the call and can take it over, but never resumes it by itself.
+    """
+    user = require_active(user, action="Listing your open calls")
+    here = desk or desk_name()
+    elsewhere = CallHolder.select(CallHolder.call).where(
+        (CallHolder.user != user.id) | (CallHolder.desk != here)
+    )
+    query = (
+        Call.select(Call.id)
+        .where(Call.outcome.is_null() & (Call.agent == user.id) & Call.id.in_(elsewhere))
+        .order_by(Call.started_at.desc(), Call.id.desc())
+    )
+    return [row.id for row in query]
+
+
 def held_here(call: CallView, user: User, *, desk: str | None = None) -> bool:
     """Whether this user at this desk holds ``call`` (what the window checks before writing)."""
     return call.holder is not None and call.holder.is_at(user.id, desk or desk_name())

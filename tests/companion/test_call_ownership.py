@@ -14,6 +14,7 @@ import pytest
 from companion.audit import AuditEvent
 from companion.call_desks import (
     CallHeldElsewhere,
+    calls_open_elsewhere,
     claim_call,
     describe_holder,
     held_here,
@@ -57,6 +58,8 @@ def test_another_desk_never_resumes_a_call_open_elsewhere(records: Records, call
     # The same person (the shared "Local desk" user) at a second desk.
     assert open_call_ids(records.user, desk=A) == [call_id]
     assert open_call_ids(records.user, desk=B) == []
+    assert calls_open_elsewhere(records.user, desk=B) == [call_id]
+    assert calls_open_elsewhere(records.user, desk=A) == []
 
     with pytest.raises(CallHeldElsewhere) as refused:
         claim_call(records.user, call_id, desk=B)

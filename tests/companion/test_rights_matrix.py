@@ -215,6 +215,8 @@ SERVICES: tuple[Service, ...] = (
             lambda w, u: call_desks.release_call(u, w.call())),
     Service("companion.call_desks.open_calls", EVERYONE, "Listing open calls",
             lambda w, u: call_desks.open_calls(u)),
+    Service("companion.call_desks.calls_open_elsewhere", EVERYONE, "Listing your open calls",
+            lambda w, u: call_desks.calls_open_elsewhere(u)),
     Service("companion.entries.add_entry", EVERYONE, "Adding call entries",
             lambda w, u: entries.add_entry(u, w.call(), "said", "Hello")),
     Service("companion.entries.amend_entry", EVERYONE, "Amending call entries",
