@@ -39,11 +39,11 @@ def test_open_calls_show_their_desk_and_person(
     code, out, err = run(capsys, "call", "list", "--open")
 
     assert code == 0, err
-    lines = out.splitlines()
-    assert len(lines) == 2
-    assert held.id in lines[0] and "Ana López" in lines[0]
-    assert "open at desk Front desk 2 by Tom Becker since " in lines[0]
-    assert waiting.id in lines[1] and lines[1].endswith("(on hold)")
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert lines.keys() == {held.id, waiting.id}
+    assert "Ana López" in lines[held.id]
+    assert "open at desk Front desk 2 by Tom Becker since " in lines[held.id]
+    assert "Petra Müller" in lines[waiting.id] and lines[waiting.id].endswith("(on hold)")
 
     code, out, _ = run(capsys, "call", "list", "--open", "--json")
     listed = {c["id"]: c["holder"] for c in json.loads(out)}
