@@ -510,6 +510,7 @@ class PlaybookEditor(QDialog):
         if choice is Choice.MERGE:
             self._show_theirs(theirs)
             self.dirty = True
+            self._update_state()
             self._show(
                 f"Merging: your text is in the form, {theirs.saved_by}'s revision "
                 f"{theirs.number} beside it. Save when it reads right; it goes on top of theirs.",
