@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from companion import audit
 from companion.audit import Action
+from companion.changes import Topic, note
 from companion.db import database, utcnow
 from companion.errors import CompanionError, InvalidInput, NotFound
 from companion.permissions import ADMINS, require_active, require_role
@@ -322,3 +323,4 @@ def _save(user: User, **changes: object) -> None:
         setattr(user, field, value)
     user.updated_at = utcnow()
     user.save()
+    note(Topic.ACCOUNTS, str(user.id))

@@ -12,6 +12,7 @@ from datetime import datetime
 import peewee
 
 from companion.calls import Call, get_call_row
+from companion.changes import Topic, note
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput
 from companion.permissions import require_active
@@ -48,6 +49,7 @@ def record_article_opened(user: User, call_id: str, slug: str) -> None:
         user = require_active(user, action="Noting the articles opened during a call")
         call = get_call_row(call_id)
         CallArticle.create(call=call.id, slug=clean, opened_by=user)
+        note(Topic.CALLS, call.id, customer_id=call.customer_id)
 
 
 def articles_opened(call_id: str) -> list[OpenedArticle]:

@@ -17,6 +17,7 @@ import peewee
 
 from companion import audit
 from companion.audit import Action
+from companion.changes import Topic, note
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.desk import desk_name
@@ -194,6 +195,7 @@ def start_call(
         audit.record(
             user, Action.CREATE, "call", call.id, customer=customer.id, direction=way.value, **text
         )
+        note(Topic.CALLS, call.id, customer_id=customer.id)
         hold_here(call, user, desk or desk_name())
         for earlier in related:
             _link(user, call, earlier)
@@ -221,6 +223,7 @@ def update_call(user: User, call_id: str, **changes: str) -> CallView:
                 Call.id == call.id
             ).execute()
             audit.record(user, Action.CHANGE, "call", call.id, changes=diff)
+            note(Topic.CALLS, call.id, customer_id=call.customer_id)
     return get_call(user, call.id)
 
 
@@ -255,6 +258,7 @@ def close_call(
         audit.record(
             user, Action.CHANGE, "call", call.id, closed=True, outcome=result.value, **text
         )
+        note(Topic.CALLS, call.id, customer_id=call.customer_id)
         CallHolder.delete().where(CallHolder.call == call.id).execute()
     return get_call(user, call.id)
 
@@ -340,6 +344,7 @@ def _link(user: User, call: Call, earlier_id: str) -> None:
     if CallLink.get_or_none(CallLink.call == call.id, CallLink.earlier == earlier.id) is None:
         CallLink.create(call=call.id, earlier=earlier.id, created_by=user)
         audit.record(user, Action.LINK, "call", call.id, earlier=earlier.id)
+        note(Topic.CALLS, call.id, customer_id=call.customer_id)
 
 
 def _clean_fields(values: dict[str, Any]) -> dict[str, str]:

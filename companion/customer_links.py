@@ -15,6 +15,8 @@ import peewee
 
 from companion import audit
 from companion.audit import Action
+from companion.changes import Topic
+from companion.changes import note as note_change
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
@@ -112,6 +114,8 @@ def link_customers(
             relation=kind.value,
             note=text,
         )
+        note_change(Topic.CUSTOMERS, customer.id)
+        note_change(Topic.CUSTOMERS, other.id)
     return next(view for view in links_of(user, customer.id) if view.id == link.id)
 
 
@@ -135,6 +139,8 @@ def unlink_customers(user: User, customer_id: str, other_id: str) -> None:
             note=link.note,
         )
         link.delete_instance()
+        note_change(Topic.CUSTOMERS, link.customer_id)
+        note_change(Topic.CUSTOMERS, link.other_id)
 
 
 def links_of(user: User, customer_id: str) -> list[LinkView]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from companion import audit
 from companion.audit import Action
+from companion.changes import Topic, note
 from companion.customer_models import (
     Customer,
     CustomerEmail,
@@ -147,6 +148,7 @@ def create_customer(user: User, details: CustomerDetails) -> CreateResult:
             **_snapshot(view),
             possible_duplicates=[d.customer.id for d in duplicates],
         )
+        note(Topic.CUSTOMERS, customer.id)
     return CreateResult(view, duplicates)
 
 
@@ -170,6 +172,7 @@ def update_customer(user: User, customer_id: str, details: CustomerDetails) -> C
         old, new = _snapshot(before), _snapshot(after)
         changed = {k: {"from": old[k], "to": new[k]} for k in old if old[k] != new[k]}
         audit.record(user, Action.CHANGE, "customer", customer.id, changes=changed)
+        note(Topic.CUSTOMERS, customer.id)
     return after
 
 

@@ -18,6 +18,8 @@ from companion import audit
 from companion.audit import Action
 from companion.bulk import insert_rows
 from companion.calls import Call, Direction
+from companion.changes import Topic
+from companion.changes import note as note_change
 from companion.customer_links import CustomerLink, Relation
 from companion.customer_models import (
     Customer,
@@ -81,6 +83,7 @@ def load_demo(user: User, *, seed: int = DEMO_SEED, now: datetime | None = None)
         _calls(rows, rng, agents, people, moment)
         for model, table in rows.tables():
             insert_rows(model, table)
+        _note_changes(rows)
         audit.record(user, Action.CREATE, "demo_data", "demo", seed=seed, **rows.counts())
     today = moment.date()
     overdue = sum(
@@ -97,6 +100,20 @@ def load_demo(user: User, *, seed: int = DEMO_SEED, now: datetime | None = None)
         counts["promises"],
         overdue,
     )
+
+
+def _note_changes(rows: _Rows) -> None:
+    """Every customer, call, entry and promise is news to other desks."""
+    for customer in rows.table(Customer):
+        note_change(Topic.CUSTOMERS, customer["id"])
+    customer_of_call: dict[str, str] = {}
+    for call in rows.table(Call):
+        customer_of_call[call["id"]] = call["customer"]
+        note_change(Topic.CALLS, call["id"], customer_id=call["customer"])
+    for entry in rows.table(Entry):
+        note_change(Topic.ENTRIES, entry["id"], customer_id=customer_of_call[entry["call"]])
+    for promise in rows.table(Promise):
+        note_change(Topic.PROMISES, promise["id"], customer_id=promise["customer"])
 
 
 class _Rows:

@@ -18,6 +18,7 @@ import peewee
 from companion import audit
 from companion.audit import Action
 from companion.calls import Call, get_call_row, open_call
+from companion.changes import Topic, note
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.permissions import require_active
@@ -136,6 +137,7 @@ def append_entry(
     if amends is not None:
         details["amends"] = amends.id
     audit.record(user, Action.CREATE, "entry", entry.id, **details)
+    note(Topic.ENTRIES, entry.id, customer_id=call.customer_id)
     return entry
 
 

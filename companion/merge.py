@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from companion import audit
 from companion.audit import Action
 from companion.calls import Call
+from companion.changes import Topic, note
 from companion.customer_links import CustomerLink
 from companion.customer_models import (
     Customer,
@@ -48,6 +49,7 @@ def merge_customers(user: User, survivor_id: str, duplicate_id: str) -> MergeRes
         survivor = get_customer_row(survivor_id)
         duplicate = get_customer_row(duplicate_id)
         _check(survivor, duplicate)
+        moving = _what_moves(duplicate.id)
         calls = Call.update(customer=survivor.id).where(Call.customer == duplicate.id).execute()
         promises = (
             Promise.update(customer=survivor.id).where(Promise.customer == duplicate.id).execute()
@@ -74,9 +76,31 @@ def merge_customers(user: User, survivor_id: str, duplicate_id: str) -> MergeRes
             links_moved=moved,
             links_dropped=dropped,
         )
+        note(Topic.CUSTOMERS, duplicate.id)
+        for topic, object_id in moving:
+            note(topic, object_id, customer_id=survivor.id)
+        note(Topic.CUSTOMERS, survivor.id)
     return MergeResult(
         get_customer(user, survivor.id), duplicate.id, calls, promises, moved, dropped
     )
+
+
+def _what_moves(duplicate_id: str) -> list[tuple[Topic, str]]:
+    """The duplicate's calls, promises and linked customers: each shows something new."""
+    calls = Call.select(Call.id).where(Call.customer == duplicate_id)
+    promises = Promise.select(Promise.id).where(Promise.customer == duplicate_id)
+    links = CustomerLink.select().where(
+        (CustomerLink.customer == duplicate_id) | (CustomerLink.other == duplicate_id)
+    )
+    return [
+        *((Topic.CALLS, str(row.id)) for row in calls),
+        *((Topic.PROMISES, str(row.id)) for row in promises),
+        *(
+            (Topic.CUSTOMERS, str(side))
+            for link in links
+            for side in (link.customer_id, link.other_id)
+        ),
+    ]
 
 
 def _check(survivor: Customer, duplicate: Customer) -> None:

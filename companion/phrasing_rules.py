@@ -27,6 +27,7 @@ import peewee
 
 from companion import audit
 from companion.audit import Action
+from companion.changes import Topic, note
 from companion.clock import utcnow_precise
 from companion.db import BaseModel, database, new_id
 from companion.errors import CompanionError, InvalidInput, NotFound
@@ -152,6 +153,7 @@ def save_rule(user: User, rule: PhrasingRule, *, expected_revision: int | None =
             audit.record(
                 user, Action.CREATE, "phrasing_rule", record.id, rule=rule.id, **_values(rule)
             )
+            note(Topic.RULES, rule.id)
         else:
             _check_revision(record, expected_revision)
             if not _change(user, record, _values(rule)):
@@ -339,6 +341,7 @@ def _change(user: User, record: PhrasingRuleRecord, values: dict[str, Any]) -> b
         revision=record.revision,
         changes=diff,
     )
+    note(Topic.RULES, record.rule_id)
     return True
 
 

@@ -21,6 +21,7 @@ import peewee
 from companion import audit
 from companion.audit import Action
 from companion.calls import open_call
+from companion.changes import Topic, note
 from companion.clock import local_today, utcnow_precise
 from companion.customer_models import Customer, CustomerSummary, summaries
 from companion.db import BaseModel, database, new_id, utcnow
@@ -168,6 +169,7 @@ def record_promise(
             owner=responsible.id,
             due_on=due,
         )
+        note(Topic.PROMISES, promise.id, customer_id=call.customer_id)
     view = EntryView(
         entry.id, call.id, entry.seq, entry.at, user_ref(user), EntryKind.PROMISED, body
     )
@@ -408,6 +410,7 @@ def _change(
             new_due=due,
             reason=why,
         )
+        note(Topic.PROMISES, promise.id, customer_id=promise.customer_id)
     warnings = _due_warnings(due, today) if to_state is PromiseState.RESCHEDULED else ()
     return PromiseResult(get_promise(promise.id), warnings=warnings)
 

@@ -14,6 +14,7 @@ from playhouse.migrate import migrate as run_operations
 from companion.audit import AuditEvent
 from companion.call_articles import CallArticle
 from companion.calls import Call, CallLink
+from companion.change_log import create_change_log
 from companion.customer_links import CustomerLink
 from companion.customer_models import (
     Customer,
@@ -108,6 +109,7 @@ CORE = Component(
         Migration(3, "composer drafts and articles opened during calls", _create_call_pane_tables),
         Migration(4, "account passwords and disabled accounts", _add_account_columns),
         Migration(5, "phrasing rules with history, seeded", create_phrasing_rules),
+        Migration(6, "change log: what every desk changed, for the others", create_change_log),
         Migration(7, "call ownership: which user and desk have a call open", _create_call_holders),
     ],
 )

@@ -12,7 +12,8 @@ from enum import StrEnum
 
 import peewee
 
-from companion.db import BaseModel, new_id, utcnow
+from companion.changes import Topic, note
+from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.text import NAME_MAX, clean_text, fold
 
@@ -69,7 +70,10 @@ def create_user(display_name: str, role: Role = Role.AGENT) -> User:
     )
     if find_user(name) is not None:
         raise InvalidInput(f"A user named {name!r} already exists. Choose a different name.")
-    return User.create(display_name=name, role=Role(role).value)
+    with database.atomic():
+        user = User.create(display_name=name, role=Role(role).value)
+        note(Topic.ACCOUNTS, str(user.id))
+    return user
 
 
 def find_user(name: str) -> User | None:
