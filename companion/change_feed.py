@@ -65,6 +65,7 @@ class ChangeFeed:
         self._listener: Any = None
         self._listen_after = 0.0
         self._poll_after = 0.0
+        self._down = False
         self._start()
 
     @property
@@ -87,6 +88,7 @@ class ChangeFeed:
         except (peewee.PeeweeException, OSError) as exc:
             self._lost(exc)
             return NO_CHANGES
+        self._down = False
         return Changes.of(items, remote=True) if items else NO_CHANGES
 
     def wait(self, timeout_s: float) -> Changes:
@@ -171,7 +173,9 @@ class ChangeFeed:
 
     def _lost(self, exc: BaseException) -> None:
         """The database went away (or answered nonsense): try again on the next read."""
-        log.info("change feed: database not readable now (%s)", exc)
+        if not self._down:
+            log.info("change feed: database not readable now (%s); trying again", exc)
+        self._down = True
         self._close_listener()
         self._listen_after = time.monotonic() + LISTEN_RETRY_S
         try:
