@@ -35,9 +35,21 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(PY) -m mypy companion kb cli
 
+# The suite runs twice against a throwaway PostgreSQL server that tools/test-postgres.sh
+# starts (installing Debian's postgresql as root if missing) and always removes: once
+# on SQLite, once with every database-touching test on PostgreSQL. Both runs always
+# happen; either failing fails the target. COMPANION_TEST_PG_URL=... uses your server.
+PG_TESTS := tests/companion tests/kb tests/cli tests/ui
+
 pytest: $(VENV)/.dev
 	QT_QPA_PLATFORM=offscreen sh tools/ensure-qt-libs.sh $(PY)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+	QT_QPA_PLATFORM=offscreen bash tools/test-postgres.sh sh -c '\
+	  status=0; \
+	  echo "== pytest on SQLite"; \
+	  COMPANION_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS) || status=1; \
+	  echo "== pytest on PostgreSQL"; \
+	  COMPANION_TEST_BACKEND=postgresql $(PY) -m pytest $(PYTEST_ARGS) $(PG_TESTS) || status=1; \
+	  exit $$status'
 
 test: lint typecheck pytest
 

@@ -324,3 +324,24 @@ def _save(user: User, **changes: object) -> None:
     user.updated_at = utcnow()
     user.save()
     note(Topic.ACCOUNTS, str(user.id))
+
+
+class AccountsRequired(CompanionError):
+    """A shared store opened at a window before anyone can sign in."""
+
+
+def require_accounts_on_shared_store(shared: bool, location: str, first_admin: str) -> None:
+    """Refuse single-desk mode on a store several desks share.
+
+    On a desk's own SQLite file the local desk account is the person at the desk; on a
+    shared PostgreSQL store it would be everyone at once, with no name on any record.
+    ``first_admin`` is the command that adds the first admin (the command line acts as
+    the local admin, so it still works).
+    """
+    if shared and not login_required():
+        raise AccountsRequired(
+            f"The database {location} is shared by several desks, so everyone signs in "
+            "with an account of their own, and no account has a password yet. Add the "
+            f"first admin at a command line: {first_admin}  (type the password and press "
+            "Enter), then open Companion again."
+        )

@@ -15,14 +15,16 @@ switching a file to WAL rewrites its header: someone else's file is left as it w
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import peewee
 from playhouse.db_url import parse as parse_db_url
@@ -32,6 +34,8 @@ from companion.errors import DatabaseUnavailable, os_error_reason
 database = peewee.DatabaseProxy()
 
 BUSY_TIMEOUT_MS = 5000
+# A server that does not answer is reported after this long, not after TCP's minutes.
+POSTGRES_CONNECT_TIMEOUT_S = 10
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -86,11 +90,66 @@ class CompanionSqliteDatabase(peewee.SqliteDatabase):
         return super().execute_sql(sql, params)
 
 
+class CompanionPostgresqlDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL through psycopg 3, closing every thread's connection at the end.
+
+    peewee keeps one connection per thread and closes only the calling thread's. A
+    worker thread that ends without closing its own would leave an open socket to the
+    server for the garbage collector; each connection is therefore kept with the
+    thread that opened it, closed once that thread has ended (checked whenever a new
+    one opens) and by :meth:`close_all` when the workspace closes.
+    """
+
+    def _connect(self) -> Any:
+        connection = super()._connect()  # type: ignore[misc]
+        with _OPENED_LOCK:
+            opened = self._threads_connections()
+            for thread, old in list(opened):
+                if not thread.is_alive():
+                    opened.remove((thread, old))
+                    with contextlib.suppress(Exception):
+                        old.close()
+            opened.append((threading.current_thread(), connection))
+        return connection
+
+    def _threads_connections(self) -> list[tuple[threading.Thread, Any]]:
+        opened: list[tuple[threading.Thread, Any]] | None = getattr(self, "_opened", None)
+        if opened is None:
+            opened = []
+            self._opened = opened
+        return opened
+
+    def close_all(self) -> None:
+        """Close every thread's connection; call once no thread is using the database."""
+        self.close()
+        with _OPENED_LOCK:
+            opened = self._threads_connections()
+            for _thread, connection in opened:
+                with contextlib.suppress(Exception):
+                    connection.close()
+            opened.clear()
+
+
+_OPENED_LOCK = threading.Lock()
+
+
+def close_all(db: peewee.Database) -> None:
+    """Close ``db`` for good: every thread's connection where the driver allows it."""
+    closer = getattr(db, "close_all", None)
+    if closer is not None:
+        closer()
+    elif not db.is_closed():
+        db.close()
+
+
 def describe_location(url: str) -> str:
     """A human name for the database: the file path for SQLite, host/db otherwise."""
     parsed = urlparse(url)
     if parsed.scheme.startswith("sqlite"):
         return str(parse_db_url(url)["database"])
+    service = parse_qs(parsed.query).get("service")
+    if service and not parsed.hostname and not parsed.path.lstrip("/"):
+        return f"service {service[0]}"
     return f"{parsed.hostname or 'localhost'}/{parsed.path.lstrip('/')}"
 
 
@@ -99,6 +158,8 @@ def bound_location() -> str:
     db = database.obj
     if isinstance(db, peewee.SqliteDatabase):
         return str(db.database)
+    if isinstance(db, peewee.PostgresqlDatabase) and "conninfo" in db.connect_params:
+        return describe_location(db.connect_params["conninfo"])
     if isinstance(db, peewee.Database):
         host = db.connect_params.get("host") or "localhost"
         return f"{host}/{db.database}"
@@ -134,13 +195,7 @@ def connect(url: str, components: Collection[str] = ("core",)) -> peewee.Databas
             lock_type="IMMEDIATE",
         )
     elif scheme in ("postgres", "postgresql"):
-        try:
-            import psycopg2  # type: ignore[import-untyped]  # noqa: F401
-        except ImportError as exc:
-            raise DatabaseUnavailable(
-                "PostgreSQL needs the psycopg2 driver: install psycopg2-binary into .venv."
-            ) from exc
-        db = peewee.PostgresqlDatabase(parse_db_url(url)["database"], **params)
+        db = postgres_database(url)
     else:
         raise DatabaseUnavailable(
             f"Unsupported database URL {url!r}: use sqlite:///PATH or postgresql://HOST/NAME."
@@ -148,7 +203,59 @@ def connect(url: str, components: Collection[str] = ("core",)) -> peewee.Databas
     database.initialize(db)
     with translate_errors(url):
         _open(db)
+        if isinstance(db, peewee.PostgresqlDatabase):
+            _refuse_foreign_postgres(db, url, components)
     return db
+
+
+def postgres_database(url: str) -> peewee.PostgresqlDatabase:
+    """A psycopg 3 database for a ``postgresql://`` URL, handed to libpq whole.
+
+    libpq reads the URL itself, so everything it understands works: a password left out
+    and found in ``PGPASSFILE``/``~/.pgpass``, ``?service=NAME`` from the service file,
+    ``?sslmode=...``, a unix socket in ``?host=/run/postgresql``.
+    """
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise DatabaseUnavailable(
+            "PostgreSQL needs the psycopg driver: run `make run` once (it installs "
+            "requirements.lock into .venv), or pip install psycopg[binary]."
+        ) from exc
+    conninfo = "postgresql://" + url.split("://", 1)[1]
+    # peewee's name for the database; a URL without one (``?service=``) is passed whole.
+    name = str(parse_db_url(url).get("database") or "") or conninfo
+    return CompanionPostgresqlDatabase(
+        name,
+        conninfo=conninfo,
+        connect_timeout=POSTGRES_CONNECT_TIMEOUT_S,
+        prefer_psycopg3=True,
+    )
+
+
+def _refuse_foreign_postgres(
+    db: peewee.PostgresqlDatabase, url: str, components: Collection[str]
+) -> None:
+    """Refuse, untouched, a PostgreSQL database that holds another application's tables.
+
+    The PostgreSQL twin of :func:`refuse_foreign_sqlite`: an empty database (or one with
+    only an empty schema table) is Companion's to create; tables without a
+    ``schema_version`` naming one of ``components`` belong to someone else.
+    """
+    tables = set(db.get_tables())
+    if not tables or tables == {SCHEMA_TABLE}:
+        return
+    if SCHEMA_TABLE in tables:
+        rows = db.execute_sql(f"SELECT component FROM {SCHEMA_TABLE}").fetchall()
+        if {str(row[0]) for row in rows} & set(components):
+            return
+    db.close()
+    raise DatabaseUnavailable(
+        f"The PostgreSQL database {describe_location(url)} is not a Companion database: it "
+        f"holds another program's tables ({', '.join(sorted(tables)[:5])}). Nothing was "
+        "changed; create a database of its own for Companion (see the README, "
+        '"A site with several desks") or choose another --db.'
+    )
 
 
 def sqlite_path(url: str) -> Path:
@@ -292,6 +399,9 @@ _ROLLBACK_ARTEFACTS = ("no transaction is active", "no such savepoint")
 def explain_operational_error(url: str | None, exc: BaseException) -> str:
     where = bound_location() if url is None else describe_location(url)
     text = str(exc).lower()
+    postgres = _explain_postgres(where, str(exc))
+    if postgres is not None:
+        return postgres
     if "locked" in text or "busy" in text:
         return (
             f"The database {where} is locked by another program. "
@@ -320,3 +430,88 @@ def explain_operational_error(url: str | None, exc: BaseException) -> str:
     if "not a database" in text or "malformed" in text:
         return f"{where} is not a Companion database (or is damaged). Nothing was changed."
     return f"The database {where} reported an error: {exc}"
+
+
+def _explain_postgres(where: str, message: str) -> str | None:
+    """One line naming the cause of a PostgreSQL connection failure, or None if not one.
+
+    libpq's own words are matched (they are stable and English in the messages the
+    client library writes); the server's reason is kept at the end for whoever
+    administers it.
+    """
+    text = message.lower()
+    detail = _last_line(message)
+    if "password authentication failed" in text or "no password supplied" in text:
+        return (
+            f"PostgreSQL refused the sign-in to {where}: the password is wrong or missing "
+            "for that role. Put it in the password file (PGPASSFILE or ~/.pgpass), "
+            f"never on the command line. ({detail})"
+        )
+    if re.search(r'role "[^"]*" does not exist', text):
+        return (
+            f"PostgreSQL at {where} has no such role (user name): check the name in the "
+            f"database URL, or create the role (see the README). ({detail})"
+        )
+    if re.search(r'database "[^"]*" does not exist', text):
+        return (
+            f"The PostgreSQL database {where} does not exist: create it first "
+            f"(createdb, see the README) or correct the name in the URL. ({detail})"
+        )
+    if "no pg_hba.conf entry" in text:
+        return (
+            f"The PostgreSQL server refuses connections from this computer to {where} "
+            f"(no pg_hba.conf entry): ask its administrator to allow this desk. ({detail})"
+        )
+    if (
+        "connection refused" in text
+        or "could not connect to server" in text
+        or ("no such file or directory" in text and "socket" in text)
+    ):
+        return (
+            f"No PostgreSQL server is running at {where}, or it refuses connections: "
+            f"start it, or check the host and port in the URL. ({detail})"
+        )
+    if "timeout expired" in text or "timed out" in text:
+        return (
+            f"The PostgreSQL server at {where} did not answer in time: check the network "
+            f"and that the server is up. ({detail})"
+        )
+    if "failed to resolve host" in text or "could not translate host name" in text:
+        return (
+            f"The database URL names a host that cannot be found ({where}): check its "
+            f"spelling. ({detail})"
+        )
+    if "invalid uri" in text or "invalid connection option" in text:
+        return (
+            f"The database URL for {where} is not valid: use "
+            f"postgresql://USER@HOST:PORT/DATABASE. ({detail})"
+        )
+    if "definition of service" in text and "not found" in text:
+        return (
+            f"The PostgreSQL service for {where} is not in the service file "
+            f"(PGSERVICEFILE or ~/.pg_service.conf). ({detail})"
+        )
+    if (
+        "server closed the connection" in text
+        or "terminating connection" in text
+        or "connection already closed" in text
+        or "the connection is closed" in text
+        or "consuming input failed" in text
+        or "connection is lost" in text
+    ):
+        return (
+            f"The connection to the PostgreSQL server {where} was lost; "
+            "the last change may not have been saved. Try again when the server is back."
+        )
+    return None
+
+
+def _last_line(message: str) -> str:
+    """libpq's reason without its "connection to server at ... failed:" preamble."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return message
+    first = lines[0]
+    if "failed:" in first:
+        first = first.rsplit("failed:", 1)[1].strip()
+    return " ".join([first, *lines[1:]]).replace("FATAL:  ", "").strip()

@@ -78,8 +78,7 @@ class Workspace:
 
     def close(self) -> None:
         self.index.close()
-        if not self.database.is_closed():
-            self.database.close()
+        dbmod.close_all(self.database)
 
 
 def open_workspace(

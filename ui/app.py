@@ -3,16 +3,23 @@
 A database that is locked, read-only, from a newer version or someone else's, a data
 folder that cannot be made, or a value edited in by hand that cannot be read, is
 reported in a dialog that names the file; the app then exits without having changed
-anything.
+anything. So is a PostgreSQL server that cannot be reached or refuses the sign-in
+(the message names the cause), and a shared store on which nobody can sign in yet
+(the message gives the command that adds the first admin).
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 from importlib.resources import files
+from urllib.parse import urlparse
 
+import peewee
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from companion.accounts import require_accounts_on_shared_store
+from companion.db import translate_errors
 from companion.errors import CompanionError, describe_os_error
 from kb.workspace import Workspace, open_workspace
 from ui.login_dialog import sign_in
@@ -36,13 +43,44 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 def open_or_explain(data_dir: str | None, db_url: str | None) -> Workspace | None:
     try:
-        return open_workspace(data_dir, db_url)
+        workspace = open_workspace(data_dir, db_url)
     except CompanionError as exc:
         QMessageBox.critical(None, "Companion cannot open its data", str(exc))
         return None
     except OSError as exc:
         QMessageBox.critical(None, "Companion cannot open its data", describe_os_error(exc))
         return None
+    try:
+        with translate_errors(workspace.db_url):
+            require_accounts_on_shared_store(
+                isinstance(workspace.database, peewee.PostgresqlDatabase),
+                workspace.location,
+                first_admin_command(data_dir, db_url),
+            )
+    except CompanionError as exc:
+        workspace.close()
+        QMessageBox.critical(None, "Companion needs an account first", str(exc))
+        return None
+    return workspace
+
+
+def first_admin_command(data_dir: str | None, db_url: str | None) -> str:
+    """The command line that adds the first admin, with the options this window had."""
+    words = [sys.executable, "main.py"]
+    if data_dir:
+        words += ["--data-dir", data_dir]
+    if db_url:
+        words += ["--db", _without_password(db_url)]
+    words += ["user", "add", "YOUR NAME", "--role", "admin", "--password-stdin"]
+    return shlex.join(words)
+
+
+def _without_password(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.replace(f":{parsed.password}@", "@", 1)
+    return parsed._replace(netloc=netloc).geturl()
 
 
 def run_app(data_dir: str | None = None, db_url: str | None = None) -> int:

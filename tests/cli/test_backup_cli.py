@@ -81,6 +81,7 @@ def backup(tmp_path: Path, source: Path) -> Path:
     return path
 
 
+@pytest.mark.sqlite_only  # backs up or restores an SQLite file
 def test_backup_while_another_process_writes_is_a_verified_copy(tmp_path: Path) -> None:
     data = tmp_path / "busy"
     assert companion(data, "customer", "add", "First Caller").returncode == 0
@@ -113,6 +114,7 @@ def test_backup_while_another_process_writes_is_a_verified_copy(tmp_path: Path) 
     assert "Writer 001" in found.stdout
 
 
+@pytest.mark.sqlite_only  # backs up or restores an SQLite file
 def test_restore_into_an_empty_data_dir_brings_the_records_back(
     tmp_path: Path, backup: Path
 ) -> None:
@@ -125,6 +127,7 @@ def test_restore_into_an_empty_data_dir_brings_the_records_back(
     assert "refund" in companion(new, "playbook", "search", "refund").stdout.lower()
 
 
+@pytest.mark.sqlite_only  # backs up or restores an SQLite file
 def test_restore_over_data_needs_force_and_keeps_the_old_database(
     tmp_path: Path, backup: Path
 ) -> None:
@@ -179,6 +182,7 @@ def stranger(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.sqlite_only  # backs up or restores an SQLite file
 @pytest.mark.parametrize(
     ("make_bad", "message"),
     [
@@ -206,6 +210,7 @@ def test_a_bad_backup_is_refused_and_the_data_dir_is_left_as_it_was(
     assert not (empty / "companion.db").exists()
 
 
+@pytest.mark.sqlite_only  # backs up or restores an SQLite file
 def test_backup_to_an_unwritable_place_is_one_clear_line(tmp_path: Path, source: Path) -> None:
     missing = one_line_error(companion(source, "backup", str(tmp_path / "no such folder" / "b.db")))
     assert "Could not write" in missing and "no such folder" in missing
@@ -216,6 +221,7 @@ def test_backup_to_an_unwritable_place_is_one_clear_line(tmp_path: Path, source:
     assert not list(tmp_path.glob("**/.b.db.part-*"))
 
 
+@pytest.mark.sqlite_only  # backs up or restores an SQLite file
 def test_backup_refuses_to_overwrite_without_force(tmp_path: Path, source: Path) -> None:
     target = tmp_path / "keep.db"
     target.write_text("an older backup")
@@ -226,6 +232,7 @@ def test_backup_refuses_to_overwrite_without_force(tmp_path: Path, source: Path)
     assert customers_in(target) == 1
 
 
+@pytest.mark.sqlite_only  # backs up or restores an SQLite file
 def test_a_folder_gets_a_dated_backup_inside(tmp_path: Path, source: Path) -> None:
     folder = tmp_path / "usb"
     folder.mkdir()
@@ -243,6 +250,7 @@ def test_postgresql_is_pointed_at_pg_dump(tmp_path: Path) -> None:
     assert "pg_restore" in restore
 
 
+@pytest.mark.sqlite_only  # backs up or restores an SQLite file
 def test_backup_of_a_data_dir_without_a_database_says_so(tmp_path: Path) -> None:
     line = one_line_error(companion(tmp_path / "never used", "backup", str(tmp_path / "b.db")))
     assert "nothing to back up" in line

@@ -101,6 +101,7 @@ def test_a_data_dir_whose_parent_is_read_only(tmp_path: Path) -> None:
 # --- A full disk ------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # a full disk under the SQLite file
 def test_customer_add_on_a_full_disk_keeps_the_database_usable(
     capsys: pytest.CaptureFixture[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +128,7 @@ def write_articles(folder: Path, count: int) -> None:
         )
 
 
+@pytest.mark.sqlite_only  # a full disk under the SQLite file
 def test_import_that_fills_the_disk_still_reports_and_the_next_run_uses_everything(
     capsys: pytest.CaptureFixture[str],
     data_dir: Path,
@@ -209,6 +211,7 @@ def test_a_read_only_index_folder_is_replaced_by_a_fresh_one(data_dir: Path) -> 
     assert index.stat().st_mode & 0o200, "the new index folder is writable"
 
 
+@pytest.mark.sqlite_only  # a read-only folder holding the SQLite file
 @pytest.mark.slow
 def test_a_read_only_data_dir_is_one_line(data_dir: Path) -> None:
     open_workspace(data_dir).close()

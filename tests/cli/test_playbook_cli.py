@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 import companion.db as dbmod
+from companion.paths import resolve_db_url
 from main import main
+from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,6 +105,7 @@ def test_reindex_rebuilds_and_counts(capsys: pytest.CaptureFixture[str]) -> None
     assert out.startswith("Indexed ") and "articles" in out
 
 
+@pytest.mark.sqlite_only  # SQLite's write lock
 def test_locked_database_is_reported_and_nothing_is_lost(
     capsys: pytest.CaptureFixture[str],
     data_dir: Path,
@@ -131,11 +134,11 @@ def test_newer_database_is_refused_from_the_cli(
     capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:
     run(capsys, "playbook", "reindex")
-    with sqlite3.connect(data_dir / "companion.db") as connection:
-        connection.execute("UPDATE schema_version SET version = version + 5")
+    postgres.hand_edit(data_dir, "UPDATE schema_version SET version = version + 5")
     code, _, err = run(capsys, "playbook", "search", "refund")
     assert code == 1
-    assert "newer version of Companion" in err and "companion.db" in err
+    assert "newer version of Companion" in err
+    assert dbmod.describe_location(resolve_db_url(data_dir)) in err
 
 
 def test_help_explains_each_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,16 +1,14 @@
 """Values edited into the database by hand that Companion cannot read give one clear line.
 
-Each test changes one stored value with plain sqlite3, as someone "fixing" the file
-by hand would, then runs the command a desk would run: the answer names the table,
+Each test changes one stored value with plain sqlite3 (or psycopg, on the PostgreSQL
+run), as someone "fixing" the database by hand would, then runs the command a desk would run: the answer names the table,
 the row and the column, and nothing is changed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -24,6 +22,7 @@ from companion.clock import local_today
 from companion.customers import CustomerDetails, create_customer
 from companion.users import local_user
 from kb.workspace import open_workspace
+from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,9 +34,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def hand_edit(data_dir: Path, sql: str, *params: object) -> None:
-    with contextlib.closing(sqlite3.connect(data_dir / "companion.db")) as connection:
-        changed = connection.execute(sql, params).rowcount
-        connection.commit()
+    changed = postgres.hand_edit(data_dir, sql, *params)
     assert changed == 1, f"the edit matched {changed} rows"
 
 
@@ -116,6 +113,7 @@ def test_unknown_role_is_named_by_user_list(
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only  # PostgreSQL refuses text in an integer column by itself.
 def test_non_integer_schema_version_is_named_and_the_file_left_alone(data_dir: Path) -> None:
     open_workspace(data_dir).close()
     hand_edit(data_dir, "UPDATE schema_version SET version = 'two' WHERE component = 'core'")

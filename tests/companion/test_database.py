@@ -19,7 +19,8 @@ from tests.unprivileged import run_companion
 def test_first_use_creates_database_with_default_playbook(data_dir: Path) -> None:
     workspace = open_workspace(data_dir)
     try:
-        assert (data_dir / "companion.db").exists()
+        on_sqlite = workspace.db_url.startswith("sqlite")
+        assert (data_dir / "companion.db").exists() == on_sqlite
         slugs = store.all_slugs()
         assert {"greeting", "escalation", "handoff", "recording"} <= slugs
         assert workspace.default_playbook_report is not None
@@ -38,6 +39,7 @@ def test_second_open_does_not_reload_defaults(data_dir: Path) -> None:
         workspace.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's pragmas
 def test_sqlite_pragmas_suit_legal_records(data_dir: Path) -> None:
     workspace = open_workspace(data_dir, load_defaults=False)
     try:
@@ -57,6 +59,7 @@ def test_db_url_option_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
     assert elsewhere.exists()
 
 
+@pytest.mark.sqlite_only  # compares the file's bytes; test_postgres_errors has the server's twin
 def test_newer_schema_is_refused_and_left_untouched(data_dir: Path) -> None:
     open_workspace(data_dir, load_defaults=False).close()
     db_file = data_dir / "companion.db"
@@ -69,6 +72,7 @@ def test_newer_schema_is_refused_and_left_untouched(data_dir: Path) -> None:
     assert db_file.read_bytes() == before
 
 
+@pytest.mark.sqlite_only  # a read-only SQLite file
 @pytest.mark.slow
 def test_read_only_database_gives_a_clear_message(data_dir: Path) -> None:
     open_workspace(data_dir, load_defaults=False).close()
@@ -84,6 +88,7 @@ def test_read_only_database_gives_a_clear_message(data_dir: Path) -> None:
     assert re.search(r"companion\.db (is read-only|cannot be opened)", result.stderr)
 
 
+@pytest.mark.sqlite_only  # a file that is not SQLite
 def test_a_file_that_is_not_a_database_is_refused(data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "companion.db").write_bytes(b"this is a text file, not sqlite" * 100)
@@ -126,6 +131,7 @@ def test_a_url_naming_a_folder_is_refused(tmp_path: Path) -> None:
         open_workspace(db_url=f"sqlite:///{tmp_path}")
 
 
+@pytest.mark.sqlite_only  # falls back to the SQLite file
 def test_an_empty_environment_variable_means_unset(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -152,6 +158,7 @@ def _assert_untouched(db_file: Path, before: str) -> None:
     assert not Path(f"{db_file}-shm").exists()
 
 
+@pytest.mark.sqlite_only  # another program's SQLite file
 @pytest.mark.parametrize("wal", [False, True], ids=["rollback-journal", "wal"])
 def test_another_programs_sqlite_file_is_refused_byte_for_byte_unchanged(
     data_dir: Path, wal: bool
@@ -171,6 +178,7 @@ def test_another_programs_sqlite_file_is_refused_byte_for_byte_unchanged(
     _assert_untouched(db_file, before)
 
 
+@pytest.mark.sqlite_only  # another program's SQLite file
 def test_a_schema_version_table_of_another_program_is_not_ours(data_dir: Path) -> None:
     data_dir.mkdir(parents=True)
     db_file = data_dir / "companion.db"
@@ -185,6 +193,7 @@ def test_a_schema_version_table_of_another_program_is_not_ours(data_dir: Path) -
     _assert_untouched(db_file, before)
 
 
+@pytest.mark.sqlite_only  # a text file where the SQLite file goes
 def test_a_text_file_is_refused_unchanged(data_dir: Path) -> None:
     data_dir.mkdir(parents=True)
     db_file = data_dir / "companion.db"

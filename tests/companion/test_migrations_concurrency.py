@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from companion.schema import CORE
 from kb.schema import PLAYBOOK
+from tests.postgres import hand_query
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,14 +58,13 @@ def test_four_commands_on_a_new_data_dir_all_succeed_and_migrate_once(
     for result in results:
         assert result.returncode == 0, f"{result.args[4:]} failed: {result.stderr}"
         assert "Traceback" not in result.stderr
-    with sqlite3.connect(data_dir / "companion.db") as connection:
-        versions = dict(connection.execute("SELECT component, version FROM schema_version"))
-        articles = connection.execute("SELECT COUNT(*), COUNT(DISTINCT slug) FROM articles")
-        revisions = connection.execute("SELECT COUNT(*) FROM article_revisions").fetchone()[0]
-        locals_ = connection.execute("SELECT COUNT(*) FROM users WHERE is_local_default")
-        customers = connection.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
-        count, distinct = articles.fetchone()
-        local_users = locals_.fetchone()[0]
+    versions = dict(hand_query(data_dir, "SELECT component, version FROM schema_version"))
+    [(count, distinct)] = hand_query(
+        data_dir, "SELECT COUNT(*), COUNT(DISTINCT slug) FROM articles"
+    )
+    [(revisions,)] = hand_query(data_dir, "SELECT COUNT(*) FROM article_revisions")
+    [(local_users,)] = hand_query(data_dir, "SELECT COUNT(*) FROM users WHERE is_local_default")
+    [(customers,)] = hand_query(data_dir, "SELECT COUNT(*) FROM customers")
     assert versions == {CORE.name: CORE.latest, PLAYBOOK.name: PLAYBOOK.latest}
     assert count == distinct == default_playbook_size()
     assert revisions == count  # one set of revisions: the playbook was loaded once

@@ -12,6 +12,7 @@ from kb.workspace import open_workspace
 from ui import app as app_module
 
 
+@pytest.mark.sqlite_only  # compares the SQLite file's bytes
 def test_newer_database_is_explained_in_a_dialog(
     qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
