@@ -13,12 +13,14 @@ the sanitiser only lets http(s), mailto and ``article:`` through).
 The article's Markdown is rendered in a worker thread (:class:`BackgroundRenderer`): the
 heading, the review and "changed" notices show at once, the body as soon as it is
 ready, and "Loading…" only if that takes long enough to notice. Opening another
-article meanwhile drops the one still rendering.
+article meanwhile drops the one still rendering. With a runner (the window's), the
+article itself is read off the UI thread too, the newest request winning.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -29,12 +31,27 @@ from companion.errors import CompanionError
 from companion.users import User
 from kb import editing, reads, store
 from kb.article import ArticleData
+from kb.editing import DiffRow
 from kb.links import slug_from_url
 from ui.diff_view import DiffDialog
 from ui.render_worker import BackgroundRenderer
 from ui.service_runner import ServiceRunner
 
 DIFF_SCHEME = "diff"
+
+Found = tuple[ArticleData, tuple[int, int] | None]
+
+
+def article_to_show(slug: str, reader: User | None) -> Found:
+    """The published article and, for a reader, the revisions changed since they read it."""
+    article = store.visible_article(slug)
+    change = None if reader is None else reads.changed_since_read(reader, slug)
+    return article, change
+
+
+def revision_diff(reader: User, slug: str, old: int, new: int) -> tuple[str, list[DiffRow]]:
+    return store.visible_article(slug).title, editing.diff(reader, slug, old, new)
+
 
 ARTICLE_CSS = """
 h1 { font-size: 20pt; font-weight: 600; margin: 0 0 6px 0; }
@@ -67,6 +84,7 @@ class ArticleView(QTextBrowser):
         self.current: ArticleData | None = None
         self.reader: User | None = None
         self._runner: ServiceRunner | None = None
+        self._wanted: str | None = None  # the newest article asked for through the runner
         self.diff_dialog: DiffDialog | None = None
         self._header = ""  # the page above the body of the article being rendered
         self._renderer = BackgroundRenderer(self, "article-render")
@@ -82,8 +100,8 @@ class ArticleView(QTextBrowser):
 
     @property
     def rendering(self) -> bool:
-        """True while the open article's body is still being rendered."""
-        return bool(self._header)
+        """True while the article asked for is still being read or its body rendered."""
+        return bool(self._header) or self._wanted is not None
 
     def show_welcome(self) -> None:
         self._cancel_render()
@@ -93,15 +111,25 @@ class ArticleView(QTextBrowser):
         )
 
     def open_article(self, slug: str) -> bool:
-        """Show ``slug`` and add it to the history; False (with a message) if it is gone."""
+        """Show ``slug`` and add it to the history; False (with a message) if it is gone.
+
+        Through a runner the answer comes later: True here, and the history grows once
+        the article is found.
+        """
+        if self._runner is not None:
+            self._load(slug, lambda: self._push(slug))
+            return True
         if not self._show(slug):
             return False
+        self._push(slug)
+        return True
+
+    def _push(self, slug: str) -> None:
         del self._history[self._position + 1 :]
         if not self._history or self._history[-1] != slug:
             self._history.append(slug)
         self._position = len(self._history) - 1
         self.historyChanged.emit()
-        return True
 
     def can_go_back(self) -> bool:
         return self._position > 0
@@ -112,22 +140,50 @@ class ArticleView(QTextBrowser):
     def go_back(self) -> None:
         if self.can_go_back():
             self._position -= 1
-            self._show(self._history[self._position])
+            self._revisit(self._history[self._position])
             self.historyChanged.emit()
 
     def go_forward(self) -> None:
         if self.can_go_forward():
             self._position += 1
-            self._show(self._history[self._position])
+            self._revisit(self._history[self._position])
             self.historyChanged.emit()
+
+    def _revisit(self, slug: str) -> None:
+        if self._runner is not None:
+            self._load(slug)
+        else:
+            self._show(slug)
+
+    def _load(self, slug: str, then: Callable[[], None] | None = None) -> None:
+        assert self._runner is not None
+        self._wanted = slug
+
+        def found(result: Found) -> None:
+            if self._wanted != slug:
+                return  # another article was asked for since
+            self._wanted = None
+            self._present(slug, *result)
+            if then is not None:
+                then()
+
+        def failed(message: str) -> None:
+            if self._wanted == slug:
+                self._wanted = None
+                self.message.emit(message)
+
+        self._runner.read(article_to_show, slug, self.reader, on_done=found, on_error=failed)
 
     def _show(self, slug: str) -> bool:
         try:
-            article = store.visible_article(slug)
-            change = None if self.reader is None else reads.changed_since_read(self.reader, slug)
+            article, change = article_to_show(slug, self.reader)
         except CompanionError as exc:
             self.message.emit(str(exc))
             return False
+        self._present(slug, article, change)
+        return True
+
+    def _present(self, slug: str, article: ArticleData, change: tuple[int, int] | None) -> None:
         self.current = article
         meta = html.escape(
             f"{article.category} · revision {article.revision} · "
@@ -153,7 +209,6 @@ class ArticleView(QTextBrowser):
         self._renderer.render(article.body)
         self._mark_read(article)
         self.articleOpened.emit(slug)
-        return True
 
     def _on_rendered(self, body: str) -> None:
         if self._header:
@@ -191,12 +246,21 @@ class ArticleView(QTextBrowser):
         """Open the side-by-side comparison of two revisions of ``slug``."""
         if self.reader is None:
             return
+        if self._runner is not None:
+            self._runner.read(
+                revision_diff, self.reader, slug, old, new,
+                on_done=lambda found: self._open_diff(*found, old, new),
+                on_error=self.message.emit,
+            )  # fmt: skip
+            return
         try:
-            rows = editing.diff(self.reader, slug, old, new)
-            title = store.visible_article(slug).title
+            title, rows = revision_diff(self.reader, slug, old, new)
         except CompanionError as exc:
             self.message.emit(str(exc))
             return
+        self._open_diff(title, rows, old, new)
+
+    def _open_diff(self, title: str, rows: list[DiffRow], old: int, new: int) -> None:
         self.diff_dialog = DiffDialog(title, rows, old, new, self)
         self.diff_dialog.open()
 

@@ -3,9 +3,10 @@
 Three sections answer "what do I do next": overdue (in the warning colour), due
 today, and the next two weeks. The selected promise can be called back, marked
 kept, rescheduled or withdrawn from the keyboard (Enter, K, R, W) as well as with
-the buttons. Reads happen here on the UI thread (WAL readers never wait); writes go
-through the :class:`ServiceRunner`, and the dialog that asked for them stays open
-with its text until the database has the change, or says why it does not.
+the buttons. Reads and writes go through the :class:`ServiceRunner` (off the UI
+thread); the dialog that asked for a write stays open with its text until the
+database has the change, or says why it does not. The lists reload from the
+runner's ``changed`` signal whenever promises moved, here or at another desk.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import peewee
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from companion import promises
+from companion.changes import Changes, Topic
 from companion.clock import local_today
-from companion.errors import CompanionError
 from companion.followups import UPCOMING_DAYS, FollowUps, Section, follow_ups
 from companion.promises import PromiseResult, PromiseView
 from companion.users import User
@@ -186,6 +186,8 @@ class FollowUpsView(QWidget):
         self.dialog: ReasonDialog | None = None
         self._active: PromiseSection | None = None
         self._moving_selection = False
+        self._stale = False
+        self._loading = 0  # number of the newest read; older answers are dropped
 
         title = QLabel("Follow-ups")
         title.setObjectName("sectionTitle")
@@ -276,6 +278,7 @@ class FollowUpsView(QWidget):
         layout.addWidget(self.upcoming, 3)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        runner.changed.connect(self.handle_changes)
         self.refresh()
 
     # -- reading -------------------------------------------------------------------
@@ -288,17 +291,45 @@ class FollowUpsView(QWidget):
         """Show everyone's promises (True) or only the current user's (False)."""
         (self.team_button if team else self.mine_button).setChecked(True)
 
-    def refresh(self) -> None:
-        """Reload all three sections, keeping the selected promise selected if still owed."""
-        keep_id, keep_section, keep_row = self._selection_state()
-        self.today = self.today_fn()
-        owner = None if self.showing_team else self.user
-        try:
-            lists = follow_ups(self.user, owner=owner, today=self.today, days=self.days)
-        except (CompanionError, peewee.DatabaseError) as exc:
-            log.warning("follow-ups could not be loaded: %s", exc)
-            self._say(f"The follow-ups could not be loaded: {exc}", error=True)
+    def handle_changes(self, changes: Changes) -> None:
+        """Promises moved (here or at another desk): reload now if shown, else when shown."""
+        if not changes.touches(Topic.PROMISES):
             return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Reload all three sections (off the UI thread), keeping the selection if still owed."""
+        self._stale = False
+        self._loading += 1
+        request = self._loading
+        today = self.today_fn()
+        owner = None if self.showing_team else self.user
+
+        def loaded(lists: FollowUps) -> None:
+            if request == self._loading:
+                self._show_lists(lists, today)
+
+        def failed(message: str) -> None:
+            if request == self._loading:
+                log.warning("follow-ups could not be loaded: %s", message)
+                self._say(f"The follow-ups could not be loaded: {message}", error=True)
+
+        self.runner.read(
+            follow_ups, self.user, owner=owner, today=today, days=self.days,
+            on_done=loaded, on_error=failed,
+        )  # fmt: skip
+
+    def _show_lists(self, lists: FollowUps, today: date) -> None:
+        keep_id, keep_section, keep_row = self._selection_state()
+        self.today = today
         self.lists = lists
         self._moving_selection = True
         try:
@@ -408,7 +439,6 @@ class FollowUpsView(QWidget):
 
         def saved(result: PromiseResult) -> None:
             dialog.save_finished()
-            self.refresh()
             customer = " ".join(result.promise.customer.display_name.split())
             self._say(f"{done}: the promise to {customer}.")
             self.promiseChanged.emit(result.promise)

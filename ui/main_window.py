@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from companion.call_articles import record_article_opened
+from companion.calls import CallView
+from companion.changes import Changes, Topic
 from companion.errors import PermissionDenied
 from companion.permissions import (
     ADMINS,
@@ -64,6 +66,27 @@ SETTINGS_FILE = "window.ini"
 STATUS_TIMEOUT_MS = 8000
 
 
+def desk_users() -> list[User]:
+    return list(User.select().order_by(User.display_name))
+
+
+def stored_account(user: User) -> User | AccountRevoked:
+    """The account as stored now, or why it can no longer work here."""
+    try:
+        return current_user(user, action="Working in this window")
+    except AccountRevoked as revoked:
+        return revoked
+
+
+def refusal_of(user: User, roles: tuple[Role, ...], action: str) -> PermissionDenied | None:
+    """Why the stored account may not do ``action`` (None if it may)."""
+    try:
+        require_role(user, *roles, action=action)
+    except PermissionDenied as refused:
+        return refused
+    return None
+
+
 class MainWindow(QMainWindow):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
@@ -82,7 +105,7 @@ class MainWindow(QMainWindow):
         self.suggestion_thread = WorkerThread(SuggestionWorker(workspace), "suggestions")
         worker = self.search_thread.worker
 
-        self.playbook = PlaybookPane(worker)
+        self.playbook = PlaybookPane(worker, runner=self.runner)
         self.playbook.message.connect(self.show_message)
         self.session = CallSession(workspace.user, self.runner, self)
         self._escalated_calls: set[str] = set()  # handoff saved: close presets "escalated"
@@ -90,7 +113,7 @@ class MainWindow(QMainWindow):
             self.session,
             self.lookup_thread.worker,
             self.suggestion_thread.worker,
-            list(User.select().order_by(User.display_name)),
+            [],
         )
         self.call_pane.message.connect(self.show_message)
         self.call_pane.articleRequested.connect(self.playbook.open_article)
@@ -120,9 +143,11 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.due_banner)
         central_layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self.notifier = DueNotifier(workspace.user, self)
+        self.notifier = DueNotifier(workspace.user, self.runner, self)
         self.notifier.promisesFellDue.connect(self.due_banner.show_promises)
-        self.session.recordChanged.connect(self._refresh_follow_ups_later)
+        self.runner.changed.connect(self.playbook.handle_changes)
+        self.runner.changed.connect(self._on_changes)
+        self._load_users()
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -190,11 +215,17 @@ class MainWindow(QMainWindow):
         if self.work_tabs.currentWidget() is self.follow_ups:
             self.follow_ups.refresh()
 
-    def _refresh_follow_ups_later(self) -> None:
-        """A promise may have been recorded; the list is re-read when next shown."""
-        if self.work_tabs.currentWidget() is self.follow_ups:
-            self.follow_ups.refresh()
-        self.notifier.check_now()
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.touches(Topic.ACCOUNTS):
+            self._load_users()
+
+    def _load_users(self) -> None:
+        """The people a promise can be given to, for the call pane's promise dialog."""
+        self.runner.read(
+            desk_users,
+            on_done=self.call_pane.set_users,
+            on_error=lambda msg: self.show_message(f"The list of people could not be read: {msg}"),
+        )
 
     def _build_menus(self) -> None:
         """Menus mirror the shortcuts for discovery; supervisor tools appear by role."""
@@ -233,28 +264,40 @@ class MainWindow(QMainWindow):
         """
         self.refresh_user(str(refusal) if isinstance(refusal, AccountRevoked) else None)
 
-    def refresh_user(self, reason: str | None = None) -> bool:
-        """Re-read the signed-in account; False (after asking to sign in) if it is revoked.
+    def refresh_user(self, reason: str | None = None) -> None:
+        """Re-read the signed-in account (off the UI thread); ask to sign in if it is revoked.
 
         ``reason`` is what the sign-in dialog says; by default the revocation itself.
         """
-        try:
-            fresh = current_user(self.workspace.user, action="Working in this window")
-        except AccountRevoked as revoked:
-            self._sign_in_again(reason or str(revoked))
-            return False
-        self._adopt(fresh)
-        return True
 
-    def _allowed(self, roles: tuple[Role, ...], action: str) -> bool:
-        """Check a supervisor tool against the stored account before opening it."""
-        try:
-            require_role(self.workspace.user, *roles, action=action)
-        except PermissionDenied as refused:
+        def read(account: User | AccountRevoked) -> None:
+            if isinstance(account, AccountRevoked):
+                self._sign_in_again(reason or str(account))
+            else:
+                self._adopt(account)
+
+        self.runner.read(
+            stored_account, self.workspace.user, on_done=read, on_error=self.show_message
+        )
+
+    def _when_allowed(self, roles: tuple[Role, ...], action: str, then: Callable[[], None]) -> None:
+        """Check a supervisor tool against the stored account, then open it (or say why not)."""
+
+        def checked(refused: PermissionDenied | None) -> None:
+            if refused is None:
+                then()
+                return
             self.show_message(str(refused))
             self.on_rights_refused(refused)
-            return False
-        return True
+
+        self.runner.read(
+            refusal_of,
+            self.workspace.user,
+            roles,
+            action,
+            on_done=checked,
+            on_error=self.show_message,
+        )
 
     def _sign_in_again(self, reason: str) -> None:
         if self._asking_to_sign_in:
@@ -284,35 +327,42 @@ class MainWindow(QMainWindow):
         self._build_supervisor_menu()
 
     def show_editor(self) -> None:
+        self._when_allowed(EDITORS, "Opening the playbook editor", self._open_editor)
+
+    def _open_editor(self) -> None:
         from ui.editor import open_editor
 
-        if not self._allowed(EDITORS, "Opening the playbook editor"):
-            return
-
         slug = self.playbook.viewer.current.slug if self.playbook.viewer.current else None
-        editor = open_editor(self, self.workspace, self.runner, slug)
-        editor.playbookChanged.connect(self.playbook.refresh)
+        open_editor(self, self.workspace, self.runner, slug)
 
     def show_team(self) -> None:
         from ui.team_view import TeamView
 
-        if not self._allowed(EDITORS, "Opening the team view"):
-            return
-        self._show_tool("Team view", TeamView(self.workspace.user))
+        self._when_allowed(
+            EDITORS,
+            "Opening the team view",
+            lambda: self._show_tool("Team view", TeamView(self.workspace.user, self.runner)),
+        )
 
     def show_rules(self) -> None:
         from ui.rules_editor import RulesEditor
 
-        if not self._allowed(EDITORS, "Opening the phrasing rules"):
-            return
-        self._show_tool("Phrasing rules", RulesEditor(self.workspace.user, self.runner))
+        self._when_allowed(
+            EDITORS,
+            "Opening the phrasing rules",
+            lambda: self._show_tool(
+                "Phrasing rules", RulesEditor(self.workspace.user, self.runner)
+            ),
+        )
 
     def show_audit(self) -> None:
         from ui.audit_view import AuditView
 
-        if not self._allowed(EDITORS, "Opening the audit log"):
-            return
-        self._show_tool("Audit log", AuditView(self.workspace.user, self.runner))
+        self._when_allowed(
+            EDITORS,
+            "Opening the audit log",
+            lambda: self._show_tool("Audit log", AuditView(self.workspace.user, self.runner)),
+        )
 
     def _show_tool(self, title: str, widget: QWidget) -> None:
         """Supervisor tools open in their own window so the call pane stays usable."""
@@ -325,10 +375,11 @@ class MainWindow(QMainWindow):
         window.show()
 
     def show_accounts(self) -> None:
+        self._when_allowed(ADMINS, "Opening the accounts", self._open_accounts)
+
+    def _open_accounts(self) -> None:
         from ui.accounts_dialog import AccountsDialog
 
-        if not self._allowed(ADMINS, "Opening the accounts"):
-            return
         dialog = AccountsDialog(self.workspace.user, self.runner, self)
         dialog.exec()
         dialog.deleteLater()
@@ -368,12 +419,15 @@ class MainWindow(QMainWindow):
 
     def _resume_interrupted_call(self) -> None:
         """After a crash or a restart, bring back the call that was open, with its draft."""
-        held = self.session.held_calls()
-        if held:
-            self.call_pane.resume(held[0].id)
-            self.show_message(
-                f"Your call with {held[0].customer.display_name} was still open; it is back."
-            )
+
+        def found(held: list[CallView]) -> None:
+            if held and self.session.call is None:
+                self.call_pane.resume(held[0].id)
+                self.show_message(
+                    f"Your call with {held[0].customer.display_name} was still open; it is back."
+                )
+
+        self.session.held_calls(found)
 
     def _note_article_opened(self, slug: str) -> None:
         call = self.session.call

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import peewee
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from companion.changes import Changes, Topic
 from companion.clock import local_today
 from kb import store
 from kb.search.index import SearchResults
@@ -32,16 +32,24 @@ from ui.article_view import ArticleView
 from ui.result_delegate import SearchHitDelegate
 from ui.results_model import SearchResultsModel, SlugRole
 from ui.search_worker import SearchWorker
+from ui.service_runner import ServiceRunner
 
 
 class PlaybookPane(QWidget):
     message = Signal(str)
     resultsShown = Signal(str)  # the query whose results are now on screen
 
-    def __init__(self, worker: SearchWorker, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        worker: SearchWorker,
+        parent: QWidget | None = None,
+        *,
+        runner: ServiceRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("playbookPane")
         self._worker = worker
+        self._runner = runner
         self._latest_request = 0
         self._review_due: tuple[date, set[str]] | None = None
 
@@ -150,8 +158,21 @@ class PlaybookPane(QWidget):
 
     def refresh(self) -> None:
         """Run the current query again, e.g. after the index was rebuilt or an edit."""
-        self._review_due = None
+        self._load_review_due()
         self._on_text_changed(self.search_box.text())
+
+    def handle_changes(self, changes: Changes) -> None:
+        """Articles changed (here or at another desk): new results, the open one re-shown.
+
+        The search index already holds the new revisions when this runs: the feed of
+        other desks' changes applies them before it publishes.
+        """
+        if not changes.touches(Topic.ARTICLES):
+            return
+        self.refresh()
+        current = self.viewer.current
+        if current is not None and current.slug in changes.articles:
+            self.viewer.open_article(current.slug)
 
     # -- search --------------------------------------------------------------------
 
@@ -180,13 +201,23 @@ class PlaybookPane(QWidget):
 
     def _stale_slugs(self) -> set[str]:
         """Articles past review, looked up once a day or after :meth:`refresh`, not per key."""
+        if self._review_due is None or self._review_due[0] != local_today():
+            self._load_review_due()
+        return self._review_due[1] if self._review_due is not None else set()
+
+    def _load_review_due(self) -> None:
+        """Read the flags off the UI thread; until they arrive the last ones stay shown."""
+        if self._runner is None:
+            return
         today = local_today()
-        if self._review_due is None or self._review_due[0] != today:
-            try:
-                self._review_due = (today, store.stale_slugs(today))
-            except peewee.DatabaseError:
-                return set()  # the marker is a courtesy; search must not fail for it
-        return self._review_due[1]
+        self._review_due = (today, self._review_due[1] if self._review_due else set())
+
+        def loaded(slugs: set[str]) -> None:
+            self._review_due = (today, slugs)
+            self.results_model.set_review_due(slugs)
+
+        # The marker is a courtesy: search must not fail for it, so errors stay quiet.
+        self._runner.read(store.stale_slugs, today, on_done=loaded, on_error=lambda _msg: None)
 
     @Slot(int, str)
     def _on_search_failed(self, request_id: int, message: str) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion import phrasing_rules
+from companion.changes import Changes, Topic
 from companion.errors import CompanionError
 from companion.phrasing import PhrasingRule, Severity
 from companion.phrasing_rules import RuleView
@@ -149,17 +150,31 @@ class RulesEditor(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
+        runner.changed.connect(self.handle_changes)
         self.reload()
 
     def reload(self, select: str | None = None) -> None:
         """Read the rules again and select ``select`` (or keep the current rule)."""
         wanted = select or (self.current.rule.id if self.current else None)
-        try:
-            views = phrasing_rules.list_rules(self.user)
-        except CompanionError as exc:
-            self._show_error(str(exc))
+
+        def failed(message: str) -> None:
+            self._show_error(message)
             self.setEnabled(False)
-            return
+
+        self.runner.read(
+            phrasing_rules.list_rules,
+            self.user,
+            on_done=lambda views: self._show_rules(views, wanted),
+            on_error=failed,
+        )
+
+    def handle_changes(self, changes: Changes) -> None:
+        """Rules saved here or at another desk: list them again, keeping the selection."""
+        if changes.touches(Topic.RULES):
+            self.reload()
+
+    def _show_rules(self, views: list[RuleView], wanted: str | None) -> None:
+        self.setEnabled(True)
         self.model.set_rows(views)
         row = next((n for n, view in enumerate(views) if view.rule.id == wanted), 0)
         if views:
@@ -210,8 +225,7 @@ class RulesEditor(QWidget):
     def _saved(self, view: RuleView) -> None:
         self._restore_buttons()
         self.status.setText(f"Saved “{view.rule.id}” as revision {view.revision}.")
-        self.current = view
-        self.reload(select=view.rule.id)
+        self.current = view  # the list is read again from the runner's ``changed``
 
     def _failed(self, message: str) -> None:
         self._restore_buttons()

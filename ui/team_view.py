@@ -4,11 +4,14 @@ The chart is drawn with QPainter: fourteen bars and two axes do not earn a plott
 library (QtCharts would pull in the full PySide6 Addons). Numbers sit on the bars
 and the kept-on-time rate is written out beside the chart, so nobody has to read a
 value off an axis, and the view reads the same to a screen reader as to the eye.
+The figures are read through the window's runner (off the UI thread) and read again
+whenever calls or promises change, here or at another desk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -26,11 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from companion import team
+from companion.changes import Changes, Topic
 from companion.clock import local_today
-from companion.errors import CompanionError
 from companion.team import AgentDay, KeptOnTime
 from companion.users import User
 from ui.list_model import RowTableModel
+from ui.service_runner import ServiceRunner
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Person", "Overdue", "Due today", "Calls today", "Escalations today")
@@ -130,10 +134,27 @@ class DueChart(QWidget):
                 painter.drawText(below, Qt.AlignmentFlag.AlignCenter, caption)
 
 
+@dataclass(frozen=True)
+class TeamFigures:
+    rows: list[AgentDay]
+    days: list[tuple[date, int]]
+    kept: KeptOnTime
+
+
+def team_figures(user: User, day: date) -> TeamFigures:
+    """Everything the view shows, read in one job."""
+    return TeamFigures(
+        team.team_summary(user, day),
+        team.promises_due_per_day(user, day, CHART_DAYS),
+        team.kept_on_time_rate(user, day, RATE_DAYS),
+    )
+
+
 class TeamView(QWidget):
     def __init__(
         self,
         user: User,
+        runner: ServiceRunner,
         parent: QWidget | None = None,
         *,
         today: Callable[[], date] = local_today,
@@ -141,6 +162,8 @@ class TeamView(QWidget):
         super().__init__(parent)
         self.setObjectName("teamView")
         self.user = user
+        self.runner = runner
+        self._request = 0
         self.today = today
         self.model = TeamTableModel(self)
         self.table = QTableView()
@@ -188,23 +211,33 @@ class TeamView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(lower, 1)
         self.message.hide()
+        runner.changed.connect(self.handle_changes)
         self.refresh()
+
+    def handle_changes(self, changes: Changes) -> None:
+        if changes.touches(Topic.CALLS, Topic.PROMISES, Topic.ACCOUNTS):
+            self.refresh()
 
     def refresh(self) -> None:
         """Read the figures again; a refusal or a busy database is said, not hidden."""
         day = self.today()
-        try:
-            rows = team.team_summary(self.user, day)
-            days = team.promises_due_per_day(self.user, day, CHART_DAYS)
-            kept = team.kept_on_time_rate(self.user, day, RATE_DAYS)
-        except CompanionError as exc:
-            self.message.setText(str(exc))
-            self.message.show()
-            return
-        self.message.hide()
-        self.model.set_rows(rows)
-        self.chart.set_days(days, day)
-        self._show_rate(kept)
+        self._request += 1
+        request = self._request
+
+        def loaded(figures: TeamFigures) -> None:
+            if request != self._request:
+                return
+            self.message.hide()
+            self.model.set_rows(figures.rows)
+            self.chart.set_days(figures.days, day)
+            self._show_rate(figures.kept)
+
+        def failed(message: str) -> None:
+            if request == self._request:
+                self.message.setText(message)
+                self.message.show()
+
+        self.runner.read(team_figures, self.user, day, on_done=loaded, on_error=failed)
 
     def _show_rate(self, kept: KeptOnTime) -> None:
         if kept.rate is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -50,6 +51,14 @@ class Desk:
         return self.session.call.id
 
 
+def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Turn the event loop until ``condition`` holds (for set-up that has no qtbot)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the window's reads"
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
 @contextmanager
 def open_desk(data_dir: Path) -> Iterator[Desk]:
     """A workspace with one open call under way, and the session the pane would use."""
@@ -70,6 +79,7 @@ def open_desk(data_dir: Path) -> Iterator[Desk]:
         amend_entry(user, said.id, "Both charges were on 4 March, not 3.")
         session = CallSession(user, runner)
         session.show_call(call.id)
+        wait_for(lambda: session.call is not None)
         yield Desk(ws, runner, session)
     finally:
         runner.stop()
@@ -218,7 +228,9 @@ def test_open_promises_are_listed_for_the_wrap_up(qtbot: QtBot, desk: Desk) -> N
     QAbstractItemModelTester(
         dialog.promises_model, QAbstractItemModelTester.FailureReportingMode.Fatal
     )
-    desk.session.show_call(desk.call_id)  # the record reloads while the dialog is open
+    loaded: list[bool] = []
+    desk.session.show_call(desk.call_id, on_shown=lambda _call: loaded.append(True))
+    qtbot.waitUntil(lambda: loaded == [True])  # the record reloaded while the dialog is open
     rows = [
         dialog.promises_model.data(dialog.promises_model.index(row))
         for row in range(dialog.promises_model.rowCount())

@@ -139,8 +139,8 @@ def test_suggested_article_opens_with_alt_s_and_is_stored_with_the_call(
     first = pane.suggestions.hits[0].slug
     assert "abusive-callers" in [hit.slug for hit in pane.suggestions.hits]
     qtbot.keyClick(pane.composer.edit, Qt.Key.Key_S, ALT)
-    assert window.playbook.viewer.current is not None
-    assert window.playbook.viewer.current.slug == first
+    viewer = window.playbook.viewer
+    qtbot.waitUntil(lambda: viewer.current is not None and viewer.current.slug == first)
     wait_for_idle_runner(qtbot, window)
     assert first in [a.slug for a in articles_opened(window.session.call.id)]
 
@@ -182,11 +182,13 @@ def test_a_second_call_puts_the_first_on_hold_when_the_agent_agrees(
     monkeypatch.setattr(call_pane_module, "ask_hold_or_stay", lambda _p, _name: True)
     start_call_by_phone(qtbot, window, "Luis")
     assert window.session.call is not None and window.session.call.id != first.id
-    held = window.session.held_calls()
-    assert [c.id for c in held] == [first.id]
+    held: list[list[str]] = []
+    window.session.held_calls(lambda calls_: held.append([c.id for c in calls_]))
+    qtbot.waitUntil(lambda: held == [[first.id]])
     assert not calls.get_call(window.workspace.user, first.id).is_closed
 
 
+@pytest.mark.sqlite_only  # holds SQLite's write lock with sqlite3
 def test_a_locked_database_keeps_the_entry_in_the_composer(
     qtbot: QtBot,
     workspace: Workspace,

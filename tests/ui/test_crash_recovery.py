@@ -82,8 +82,9 @@ def test_open_call_and_draft_survive_sigkill(qtbot: QtBot, data_dir: Path) -> No
     window = MainWindow(workspace)
     qtbot.addWidget(window)
     window.show()
+    draft = "Caller wants the refund to go to her new card"
+    qtbot.waitUntil(lambda: window.call_pane.composer.text() == draft, timeout=10_000)
     assert window.session.call is not None, "the open call came back"
     assert window.session.call.customer.display_name == "Ana Ruiz"
-    assert window.call_pane.composer.text() == "Caller wants the refund to go to her new card"
     window.close()
     workspace.close()

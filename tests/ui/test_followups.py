@@ -98,7 +98,13 @@ def view(qtbot: QtBot, desk: Desk, runner: ServiceRunner) -> FollowUpsView:
     qtbot.waitExposed(widget)
     widget.activateWindow()
     qtbot.waitUntil(widget.isActiveWindow)
+    settle(qtbot, runner)
     return widget
+
+
+def settle(qtbot: QtBot, runner: ServiceRunner) -> None:
+    """Wait for the reads and writes asked for so far, and the reloads they caused."""
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
 
 
 def texts(section: PromiseSection) -> list[str]:
@@ -131,6 +137,7 @@ def submit(qtbot: QtBot, view: FollowUpsView, dialog: Any, text: str) -> None:
     dialog.reason.setText(text)
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.dialog is None, timeout=10_000)
+    settle(qtbot, view.runner)
 
 
 def test_sections_split_what_is_owed_and_overdue_is_in_the_warning_colour(
@@ -160,9 +167,11 @@ def test_team_shows_everyones_promises_and_mine_only_my_own(
     qtbot: QtBot, view: FollowUpsView
 ) -> None:
     qtbot.mouseClick(view.team_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, view.runner)
     assert sorted(texts(view.due_today)) == sorted([HOSTILE, "Priya checks the invoice"])
     assert view.summary_text() == "1 overdue · 2 due today"
     qtbot.mouseClick(view.mine_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, view.runner)
     assert texts(view.due_today) == [HOSTILE]
 
 
@@ -194,6 +203,7 @@ def test_after_keeping_one_the_next_in_the_list_is_selected(
     qtbot: QtBot, view: FollowUpsView, desk: Desk
 ) -> None:
     view.set_team(True)
+    settle(qtbot, view.runner)
     # Both promises are due today and were made in the same second: pick the router one.
     router = next(i for i, text in enumerate(texts(view.due_today)) if text.startswith("Router"))
     dialog = open_dialog(qtbot, view, view.due_today, Qt.Key.Key_K, router)
@@ -281,6 +291,7 @@ def test_w_withdraws_with_a_reason(qtbot: QtBot, view: FollowUpsView, desk: Desk
     assert texts(view.upcoming) == []
 
 
+@pytest.mark.sqlite_only  # holds SQLite's write lock with sqlite3
 def test_a_locked_database_keeps_the_dialog_open_with_the_text(
     qtbot: QtBot, view: FollowUpsView, desk: Desk, empty_workspace: Workspace
 ) -> None:
@@ -317,28 +328,36 @@ def test_enter_asks_to_call_the_customer_back(
     assert clicked.args[0].id == desk.upcoming
 
 
-def test_the_notifier_announces_each_due_promise_once(qtbot: QtBot, desk: Desk) -> None:
+def test_the_notifier_announces_each_due_promise_once(
+    qtbot: QtBot, desk: Desk, runner: ServiceRunner
+) -> None:
     day = [TODAY]
-    notifier = DueNotifier(desk.user, interval_ms=3_600_000, today_fn=lambda: day[0])
+    notifier = DueNotifier(desk.user, runner, interval_ms=3_600_000, today_fn=lambda: day[0])
     announced: list[list[str]] = []
     notifier.promisesFellDue.connect(lambda due: announced.append([p.text for p in due]))
     with qtbot.waitSignal(notifier.promisesFellDue, timeout=2_000):
         pass  # the first check runs by itself once the event loop turns
     notifier.check_now()
+    settle(qtbot, runner)
     assert announced == [["Refund the delivery fee", HOSTILE]]
 
     record_promise(desk.user, desk.call_id, "Ring back after lunch", TODAY, today=TODAY)
     notifier.check_now()
+    settle(qtbot, runner)
     day[0] = TODAY + timedelta(days=5)
     notifier.check_now()
+    settle(qtbot, runner)
     notifier.check_now()
+    settle(qtbot, runner)
     assert announced[1:] == [["Ring back after lunch"], ["Send the new contract"]]
     notifier.stop()
 
 
-def test_the_notifier_checks_again_on_its_own(qtbot: QtBot, desk: Desk) -> None:
+def test_the_notifier_checks_again_on_its_own(
+    qtbot: QtBot, desk: Desk, runner: ServiceRunner
+) -> None:
     day = [TODAY]
-    notifier = DueNotifier(desk.user, interval_ms=20, today_fn=lambda: day[0])
+    notifier = DueNotifier(desk.user, runner, interval_ms=20, today_fn=lambda: day[0])
     with qtbot.waitSignal(notifier.promisesFellDue, timeout=2_000):
         pass
     day[0] = TODAY + timedelta(days=5)  # midnight passes, several times over

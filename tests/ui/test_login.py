@@ -286,6 +286,7 @@ def test_a_demoted_supervisor_is_told_and_loses_the_supervisor_menu(
         a for a in window.supervisor_menu.actions() if a.text() == "Playbook &editor…"
     )
     editor_item.trigger()
+    qtbot.waitUntil(lambda: supervisor_items(window) == [], timeout=10_000)
 
     assert window.statusBar().currentMessage() == (
         "Opening the playbook editor needs a supervisor or admin account; an admin has "

@@ -313,12 +313,14 @@ def test_search_results_flag_articles_past_review(
     with qtbot.waitSignal(pane.resultsShown, timeout=10_000):
         pane.refresh()
 
-    flagged = {
-        pane.results_model.hit(row).slug
-        for row in range(pane.results_model.rowCount())
-        if pane.results_model.index(row, 0).data(ReviewDueRole)
-    }
-    assert flagged == {"greeting"}
+    def flagged() -> set[str]:
+        return {
+            pane.results_model.hit(row).slug
+            for row in range(pane.results_model.rowCount())
+            if pane.results_model.index(row, 0).data(ReviewDueRole)
+        }
+
+    qtbot.waitUntil(lambda: flagged() == {"greeting"})  # the flags are read off the UI thread
     row = next(
         r
         for r in range(pane.results_model.rowCount())

@@ -33,6 +33,11 @@ def shown(qtbot: QtBot, viewer: ArticleView) -> None:
     qtbot.waitUntil(lambda: not viewer.rendering, timeout=10_000)
 
 
+def showing(qtbot: QtBot, viewer: ArticleView, slug: str) -> None:
+    """Wait until ``slug`` is the open article (it is read off the UI thread)."""
+    qtbot.waitUntil(lambda: viewer.current is not None and viewer.current.slug == slug)
+
+
 def test_ctrl_k_focuses_search_from_anywhere(qtbot: QtBot, window: MainWindow) -> None:
     window.playbook.viewer.setFocus()
     qtbot.waitUntil(lambda: window.playbook.viewer.hasFocus())
@@ -48,7 +53,7 @@ def test_typing_shows_results_and_enter_opens_the_article(qtbot: QtBot, window: 
     assert pane.results_model.hit(0).slug == "abusive-callers"
     assert "<b>" in pane.results_model.hit(0).snippet.to_html()
     qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)
-    assert pane.viewer.current is not None and pane.viewer.current.slug == "abusive-callers"
+    showing(qtbot, pane.viewer, "abusive-callers")
     shown(qtbot, pane.viewer)
     assert "Abusive callers" in pane.viewer.toPlainText()
 
@@ -61,7 +66,7 @@ def test_arrow_keys_move_through_results(qtbot: QtBot, window: MainWindow) -> No
     second = pane.results_model.hit(1)
     qtbot.keyClick(pane.search_box, Qt.Key.Key_Down)
     qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)
-    assert pane.viewer.current is not None and pane.viewer.current.slug == second.slug
+    showing(qtbot, pane.viewer, second.slug)
 
 
 def test_only_the_newest_query_is_shown(qtbot: QtBot, window: MainWindow) -> None:
@@ -127,7 +132,7 @@ def test_a_link_inside_an_article_navigates_and_back_returns(
     )
     assert pane.back_button.isEnabled()
     qtbot.keyClick(pane.viewer, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
-    assert pane.viewer.current is not None and pane.viewer.current.slug == "abusive-callers"
+    showing(qtbot, pane.viewer, "abusive-callers")
     assert pane.forward_button.isEnabled()
 
 
@@ -143,9 +148,9 @@ def test_web_links_go_to_the_system_browser(qtbot: QtBot, window: MainWindow, mo
 def test_stage_shortcuts_open_their_articles(qtbot: QtBot, window: MainWindow) -> None:
     pane = window.playbook
     qtbot.keyClick(pane.search_box, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
-    assert pane.viewer.current is not None and pane.viewer.current.slug == "escalation"
+    showing(qtbot, pane.viewer, "escalation")
     qtbot.mouseClick(pane.stage_buttons["record"], Qt.MouseButton.LeftButton)
-    assert pane.viewer.current.slug == "recording"
+    showing(qtbot, pane.viewer, "recording")
 
 
 def test_results_model_passes_the_model_tester(workspace: Workspace, qtbot: QtBot) -> None:
@@ -210,7 +215,7 @@ def test_a_slow_article_leaves_the_window_answering(
 ) -> None:
     pane = window.playbook
     pane.open_article("escalation")
-    assert pane.viewer.current is not None and pane.viewer.current.slug == "escalation"
+    showing(qtbot, pane.viewer, "escalation")
     qtbot.waitUntil(lambda: "Loading…" in pane.viewer.toPlainText())
     pane.focus_search()
     search(qtbot, window, "greeting")

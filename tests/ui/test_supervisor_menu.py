@@ -35,7 +35,11 @@ def test_a_supervisor_sees_team_rules_and_audit_but_not_accounts(
     qtbot.addWidget(window)
     items = supervisor_items(window)
     assert items == ["Playbook &editor…", "&Team view…", "&Phrasing rules…", "Audit &log…"]
-    window.show_team()
-    titles = [d.windowTitle() for d in window.findChildren(QDialog) if d.isVisible()]
-    assert "Companion — Team view" in titles
+    window.show_team()  # once the stored account is checked, off the UI thread
+    qtbot.waitUntil(
+        lambda: (
+            "Companion — Team view"
+            in [d.windowTitle() for d in window.findChildren(QDialog) if d.isVisible()]
+        )
+    )
     window.close()

@@ -52,6 +52,7 @@ def _show(qtbot: QtBot, widget: QWidget, model: QAbstractItemModel) -> None:
 def editor(qtbot: QtBot, supervisor: User, runner: ServiceRunner) -> RulesEditor:
     widget = RulesEditor(supervisor, runner)
     _show(qtbot, widget, widget.model)
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)  # the rules, read off-thread
     return widget
 
 
@@ -222,7 +223,7 @@ def test_an_unwritable_export_path_is_said_and_nothing_written(
 
 
 def test_the_team_view_shows_each_persons_load_and_the_chart_paints(
-    qtbot: QtBot, empty_workspace: Workspace, supervisor: User
+    qtbot: QtBot, empty_workspace: Workspace, supervisor: User, runner: ServiceRunner
 ) -> None:
     today = local_today()
     tom = create_user("Tom Becker", Role.AGENT)
@@ -233,8 +234,9 @@ def test_the_team_view_shows_each_persons_load_and_the_chart_paints(
     record_promise(tom, call.id, "Call back", today + timedelta(days=1))
     record_promise(tom, call.id, "Check the refund", today)
     close_call(tom, call.id, "escalated")
-    view = TeamView(supervisor)
+    view = TeamView(supervisor, runner)
     _show(qtbot, view, view.model)
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
     row = [view.model.index(0, column).data() for column in range(5)]
     assert row == ["Tom Becker", "0", "1", "1", "1"]
     assert [count for _, count in view.chart.days[:3]] == [1, 1, 0]
@@ -250,15 +252,17 @@ def test_the_team_view_shows_each_persons_load_and_the_chart_paints(
 
     view.today = lambda: today + timedelta(days=2)
     view.refresh()
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
     assert view.rate.text() == "33%"
     assert view.rate_caption.text().startswith("1 of 3 promises")
     assert [view.model.index(0, c).data() for c in range(5)] == ["Tom Becker", "2", "0", "0", "0"]
 
 
 def test_an_agent_opening_the_team_view_is_told_why_it_is_empty(
-    qtbot: QtBot, empty_workspace: Workspace
+    qtbot: QtBot, empty_workspace: Workspace, runner: ServiceRunner
 ) -> None:
-    view = TeamView(create_user("Tom Becker", Role.AGENT))
+    view = TeamView(create_user("Tom Becker", Role.AGENT), runner)
     qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
     assert view.message.text() == "Viewing the team overview needs a supervisor or admin account."
     assert view.model.rowCount() == 0

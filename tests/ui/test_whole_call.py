@@ -80,7 +80,8 @@ def test_a_whole_call_by_keyboard(
     qtbot.waitUntil(lambda: bool(pane.suggestions.hits), timeout=10_000)
     suggested = pane.suggestions.hits[0].slug
     qtbot.keyClick(edit, Qt.Key.Key_S, ALT)
-    assert window.playbook.viewer.current.slug == suggested
+    viewer = window.playbook.viewer
+    qtbot.waitUntil(lambda: viewer.current is not None and viewer.current.slug == suggested)
     edit.clear()
 
     # Escalate: mood, then save the handoff to the record.

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from companion import drafts
 from companion.calls import CallView
+from companion.changes import Changes, Topic
 from companion.entries import EntryKind, EntryView
-from companion.errors import CompanionError
 from companion.history import History
 from companion.promises import PromiseResult
 from companion.users import User
@@ -102,6 +102,7 @@ class CallPane(QWidget):
         session.recordChanged.connect(self._on_record_changed)
         session.historyChanged.connect(self._on_history_changed)
         session.failed.connect(self.message)
+        session.runner.changed.connect(self._on_changes)
         self.refresh_held_calls()
 
     # -- building ----------------------------------------------------------------------
@@ -241,13 +242,16 @@ class CallPane(QWidget):
         self.message.emit(f"The call with {name} is on hold; resume it from the list.")
 
     def resume(self, call_id: str) -> None:
-        try:
-            self.session.show_call(call_id)
-        except CompanionError as exc:
-            self.message.emit(str(exc))
+        self.session.show_call(call_id, on_error=self.message.emit)
+
+    def set_users(self, users: list[User]) -> None:
+        """The people a promise can be given to (read off the UI thread by the window)."""
+        self.users = users
 
     def refresh_held_calls(self) -> None:
-        held = self.session.held_calls()
+        self.session.held_calls(self._show_held_calls)
+
+    def _show_held_calls(self, held: list[CallView]) -> None:
         self.held_model.set_rows(held)
         self.held_title.setVisible(bool(held))
         self.held_view.setVisible(bool(held))
@@ -300,7 +304,6 @@ class CallPane(QWidget):
             self._entry_saved(text)
             if result.warnings:
                 self.message.emit(" ".join(result.warnings))
-            self.session.show_call(self.session.call.id if self.session.call else "")
 
         self.session.add_promise(text, due, owner, on_saved=saved, on_error=self.composer.failed)
 
@@ -353,10 +356,29 @@ class CallPane(QWidget):
     def _restore_draft(self, call: CallView) -> None:
         self._restoring_draft = True
         try:
-            self.composer.edit.setPlainText(drafts.load_draft(drafts.composer_key(call.id)))
-            self.composer.edit.moveCursor(self.composer.edit.textCursor().MoveOperation.End)
+            self.composer.edit.clear()
         finally:
             self._restoring_draft = False
+
+        def loaded(text: str) -> None:
+            # Only into an empty composer of the same call: never over what was typed since.
+            if self.session.call is None or self.session.call.id != call.id:
+                return
+            if not text or self.composer.text():
+                return
+            self._restoring_draft = True
+            try:
+                self.composer.edit.setPlainText(text)
+                self.composer.edit.moveCursor(self.composer.edit.textCursor().MoveOperation.End)
+            finally:
+                self._restoring_draft = False
+
+        self.session.runner.read(
+            drafts.load_draft,
+            drafts.composer_key(call.id),
+            on_done=loaded,
+            on_error=lambda msg: self.message.emit(f"The saved draft could not be read: {msg}"),
+        )
 
     # -- reacting to the session ------------------------------------------------------
 
@@ -392,6 +414,11 @@ class CallPane(QWidget):
             self.stage_bar.start(call.started_at, call.ended_at)
             self.stage_bar.go_to_key("record")
         self.callStateChanged.emit(not closed)
+
+    def _on_changes(self, changes: Changes) -> None:
+        """Calls opened, held or closed (here or at another desk): the held list may differ."""
+        if self.pages.currentIndex() == 0 and changes.touches(Topic.CALLS):
+            self.refresh_held_calls()
 
     def _on_record_changed(self) -> None:
         self.timeline.show_entries(self.session.entries)

@@ -109,16 +109,31 @@ class NewCustomerForm(QWidget):
         )
 
     def submit(self) -> None:
+        """Look for the caller among existing customers (off the UI thread), then create."""
         try:
             details = self.details()
-            duplicates = () if self._confirmed_duplicates else find_duplicates(details)
         except CompanionError as exc:
             self.message.setText(str(exc))
             return
+        self.create_button.setEnabled(False)
+        if self._confirmed_duplicates:
+            self._create(details)
+            return
+        self._runner.read(
+            find_duplicates,
+            details,
+            on_done=lambda duplicates: self._checked(details, duplicates),
+            on_error=self._failed,
+        )
+
+    def _checked(self, details: CustomerDetails, duplicates: tuple) -> None:  # type: ignore[type-arg]
         if duplicates:
+            self.create_button.setEnabled(True)
             self._show_duplicates(duplicates)
             return
-        self.create_button.setEnabled(False)
+        self._create(details)
+
+    def _create(self, details: CustomerDetails) -> None:
         self.message.setText("Saving…")
         self._runner.submit(
             create_customer, self._user, details, on_done=self._created, on_error=self._failed

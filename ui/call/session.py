@@ -1,14 +1,17 @@
 """The call being handled now, and every change to it.
 
 Widgets never call the call-record services directly: they ask the session, which
-sends writes through the :class:`ServiceRunner` (off the UI thread) and reloads what
-the pane shows once a write has landed. Reads run on the UI thread; with WAL they
-never wait for a writer.
+sends writes and reads through the :class:`ServiceRunner` (off the UI thread). The
+session does not reload after its own writes: it listens to the runner's ``changed``
+signal, which carries this window's operations and other desks' alike, and reloads
+the call on screen whenever a change touches its customer, so the card and timeline
+show a promise kept in Follow-ups or an entry added at another desk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from companion import calls, entries, history, promises
 from companion.calls import CallView
+from companion.changes import Changes
 from companion.entries import EntryKind, EntryView
 from companion.history import History
 from companion.promises import PromiseResult, PromiseView
@@ -23,6 +27,31 @@ from companion.users import User
 from ui.service_runner import ServiceRunner
 
 OnError = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CallState:
+    """Everything the call pane shows about one call, read in one job."""
+
+    call: CallView
+    entries: list[EntryView]
+    promises: list[PromiseView]
+    history: History
+
+
+def load_call_state(user: User, call_id: str) -> CallState:
+    call = calls.get_call(user, call_id)
+    return CallState(
+        call,
+        entries.entry_views(call.id),
+        promises.promises_of_call(call.id),
+        history.history(user, call.customer.id),
+    )
+
+
+def held_calls(user: User, current: str | None) -> list[CallView]:
+    """Calls this user left open (on hold, or the app closed mid-call), not ``current``."""
+    return [calls.get_call(user, cid) for cid in calls.open_call_ids(user) if cid != current]
 
 
 class CallSession(QObject):
@@ -39,6 +68,8 @@ class CallSession(QObject):
         self.history: History | None = None
         self.entries: list[EntryView] = []
         self.promises: list[PromiseView] = []
+        self._wanted: str | None = None  # the call on screen, or being loaded to be
+        runner.changed.connect(self._on_changed)
 
     # -- which call ------------------------------------------------------------------
 
@@ -56,9 +87,7 @@ class CallSession(QObject):
         on_error: OnError | None = None,
     ) -> None:
         def started(call: CallView) -> None:
-            self.show_call(call.id)
-            if on_started is not None:
-                on_started(call)
+            self.show_call(call.id, on_shown=on_started)
 
         self.runner.submit(
             calls.start_call,
@@ -70,15 +99,31 @@ class CallSession(QObject):
             on_error=on_error or self.failed.emit,
         )
 
-    def show_call(self, call_id: str) -> None:
-        """Make ``call_id`` the current call and load everything the pane shows."""
-        self.call = calls.get_call(self.user, call_id)
-        self._reload_record()
-        self._reload_history()
-        self.callChanged.emit(self.call)
+    def show_call(
+        self,
+        call_id: str,
+        *,
+        on_shown: Callable[[CallView], None] | None = None,
+        on_error: OnError | None = None,
+    ) -> None:
+        """Make ``call_id`` the current call once everything the pane shows is loaded."""
+
+        def loaded(state: CallState) -> None:
+            if self._adopt(state) and on_shown is not None:
+                on_shown(state.call)
+
+        self._wanted = call_id
+        self.runner.read(
+            load_call_state,
+            self.user,
+            call_id,
+            on_done=loaded,
+            on_error=on_error or self.failed.emit,
+        )
 
     def put_aside(self) -> None:
         """Stop showing the current call; an open call stays open (held) in the database."""
+        self._wanted = None
         self.call = None
         self.history = None
         self.entries, self.promises = [], []
@@ -86,11 +131,10 @@ class CallSession(QObject):
         self.historyChanged.emit(None)
         self.recordChanged.emit()
 
-    def held_calls(self) -> list[CallView]:
+    def held_calls(self, on_done: Callable[[list[CallView]], None]) -> None:
         """Calls this user left open, e.g. on hold or when the app was closed mid-call."""
-        open_ids = calls.open_call_ids(self.user)
         current = self.call.id if self.call else None
-        return [calls.get_call(self.user, cid) for cid in open_ids if cid != current]
+        self.runner.read(held_calls, self.user, current, on_done=on_done, on_error=self.failed.emit)
 
     # -- writing the record -----------------------------------------------------------
 
@@ -122,30 +166,18 @@ class CallSession(QObject):
         on_saved: Callable[[EntryView], None],
         on_error: OnError,
     ) -> None:
-        def saved(entry: EntryView) -> None:
-            self._reload_record()
-            on_saved(entry)
-
         self.runner.submit(
-            entries.amend_entry, self.user, entry_id, text, on_done=saved, on_error=on_error
+            entries.amend_entry, self.user, entry_id, text, on_done=on_saved, on_error=on_error
         )
 
     def update_fields(self, on_error: OnError | None = None, **changes: str) -> None:
         """Save goal / checklist / summary fields of the open call."""
         if not self.active or self.call is None:
             return
-        call_id = self.call.id
-
-        def saved(call: CallView) -> None:
-            if self.call is not None and self.call.id == call.id:
-                self.call = call
-                self.callChanged.emit(call)
-
         self.runner.submit(
             calls.update_call,
             self.user,
-            call_id,
-            on_done=saved,
+            self.call.id,
             on_error=on_error or self.failed.emit,
             **changes,
         )
@@ -161,9 +193,9 @@ class CallSession(QObject):
             return
 
         def closed(call: CallView) -> None:
-            self.call = call
-            self._reload_history()
-            self.callChanged.emit(call)
+            if self._wanted == call.id:
+                self.call = call
+                self.callChanged.emit(call)
             on_closed(call)
 
         self.runner.submit(
@@ -185,23 +217,27 @@ class CallSession(QObject):
             on_error("There is no call in progress: start a call first (Ctrl+N).")
             return
 
-        def saved(result: Any) -> None:
-            self._reload_record()
-            on_done(result)
-
         self.runner.submit(
-            function, self.user, self.call.id, *args, on_done=saved, on_error=on_error, **kwargs
+            function, self.user, self.call.id, *args, on_done=on_done, on_error=on_error, **kwargs
         )
 
-    def _reload_record(self) -> None:
-        if self.call is None:
+    def _on_changed(self, changes: Changes) -> None:
+        """Reload the call on screen when anything its pane or card shows has moved."""
+        call = self.call
+        if call is None or self._wanted != call.id:
             return
-        self.entries = entries.entry_views(self.call.id)
-        self.promises = promises.promises_of_call(self.call.id)
-        self.recordChanged.emit()
+        if changes.touches_customer(call.customer.id) or call.id in changes.calls:
+            self.runner.read(
+                load_call_state, self.user, call.id, on_done=self._adopt, on_error=self.failed.emit
+            )
 
-    def _reload_history(self) -> None:
-        if self.call is None:
-            return
-        self.history = history.history(self.user, self.call.customer.id)
+    def _adopt(self, state: CallState) -> bool:
+        if state.call.id != self._wanted:
+            return False  # put aside, or another call asked for, while this was loading
+        self.call = state.call
+        self.entries, self.promises = state.entries, state.promises
+        self.history = state.history
+        self.callChanged.emit(self.call)
+        self.recordChanged.emit()
         self.historyChanged.emit(self.history)
+        return True
