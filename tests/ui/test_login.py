@@ -274,6 +274,7 @@ def test_a_demoted_supervisor_is_told_and_loses_the_supervisor_menu(
     alice = add_admin(workspace)
     grace = User.get_by_id(create_account(alice, "Grace", Role.SUPERVISOR, PASSWORD).id)
     window = signed_in_window(qtbot, workspace, grace)
+    qtbot.waitUntil(lambda: window.index_ready, timeout=20_000)  # its status line said first
     assert "Playbook &editor…" in supervisor_items(window)
     accounts.change_role(alice, grace.id, Role.AGENT)
 
