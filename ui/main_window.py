@@ -51,6 +51,7 @@ from ui.call.call_pane import CallPane
 from ui.call.caller_lookup import CustomerLookupWorker
 from ui.call.session import CallSession
 from ui.call.suggestions import SuggestionWorker
+from ui.change_feed import ChangeFeedThread
 from ui.due_banner import DueBanner
 from ui.due_notifier import DueNotifier
 from ui.followups_view import FollowUpsView
@@ -147,6 +148,10 @@ class MainWindow(QMainWindow):
         self.notifier.promisesFellDue.connect(self.due_banner.show_promises)
         self.runner.changed.connect(self.playbook.handle_changes)
         self.runner.changed.connect(self._on_changes)
+        # Other desks' writes reach the views through the same signal as this window's.
+        self.change_feed = ChangeFeedThread(workspace.database, workspace.index, self)
+        self.change_feed.arrived.connect(self.runner.publish)
+        self.change_feed.start()
         self._load_users()
 
         self.progress = QProgressBar()
@@ -505,6 +510,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.call_pane.goal.flush()
         self.call_pane.save_draft()
+        self.change_feed.stop()
         self.runner.stop()
         for thread in (self.search_thread, self.lookup_thread, self.suggestion_thread):
             thread.stop()
