@@ -22,6 +22,7 @@ from companion.customer_models import Customer, CustomerSummary, live_customer, 
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.desk import desk_name
 from companion.errors import InvalidInput, NotFound
+from companion.outage import already_written
 from companion.permissions import require_active
 from companion.rows import stored_choice, tuples
 from companion.text import FIELD_MAX, NOTE_MAX, clean_text, parse_choice
@@ -179,24 +180,35 @@ def start_call(
     problem: str = "",
     ideal_resolution: str = "",
     related: tuple[str, ...] = (),
+    call_id: str | None = None,
     desk: str | None = None,
 ) -> CallView:
     """Open a call with a live customer, the acting user as agent, started now.
 
     The call is open at this desk (``desk``, default :func:`desk_name`) by this user
     until they hold or close it; other desks see it as open here.
+
+    ``call_id`` (chosen by the caller before the first attempt) makes a retry safe:
+    a call an interrupted attempt did start is returned, not started twice.
     """
     way = parse_choice(Direction, direction, "call direction")
     text = _clean_fields({"problem": problem, "ideal_resolution": ideal_resolution})
     with database.atomic():
         user = require_active(user, action="Starting calls")
+        wanted = {"customer_id": str(customer_id).strip(), "agent_id": user.id}
+        done = already_written(Call, call_id, "call", direction=way.value, **wanted)
+        if done is not None:
+            note(Topic.CALLS, done.id, customer_id=done.customer_id)
+            return get_call(user, done.id)
         customer = live_customer(customer_id)
-        call = Call.create(customer=customer.id, agent=user, direction=way.value, **text)
+        call = Call.create(
+            id=call_id or new_id(), customer=customer.id, agent=user, direction=way.value, **text
+        )
         audit.record(
             user, Action.CREATE, "call", call.id, customer=customer.id, direction=way.value, **text
         )
-        note(Topic.CALLS, call.id, customer_id=customer.id)
         hold_here(call, user, desk or desk_name())
+        note(Topic.CALLS, call.id, customer_id=customer.id)
         for earlier in related:
             _link(user, call, earlier)
     return get_call(user, call.id)
@@ -238,13 +250,27 @@ def link_calls(user: User, call_id: str, earlier_id: str) -> CallView:
 def close_call(
     user: User, call_id: str, outcome: Outcome | str | None, summary: str | None = None
 ) -> CallView:
-    """End a call with its outcome; from now on the record takes only amendments."""
+    """End a call with its outcome; from now on the record takes only amendments.
+
+    Closing again as the same person with the same outcome and summary (a retry
+    after a lost connection, whose first attempt did commit) returns the closed call.
+    """
     if outcome is None or not str(outcome).strip():
         choices = ", ".join(o.value for o in Outcome)
         raise InvalidInput(f"Say how the call ended before closing it: one of {choices}.")
     result = parse_choice(Outcome, outcome, "call outcome")
     with database.atomic():
         user = require_active(user, action="Closing calls")
+        closed = get_call_row(call_id)
+        if (
+            closed.outcome == result.value
+            and closed.closed_by_id == user.id
+            and (
+                summary is None or closed.summary == _clean_fields({"summary": summary})["summary"]
+            )
+        ):
+            note(Topic.CALLS, closed.id, customer_id=closed.customer_id)
+            return get_call(user, closed.id)
         call = open_call(call_id)
         now = utcnow()
         text = _clean_fields({"summary": call.summary if summary is None else summary})
@@ -258,8 +284,8 @@ def close_call(
         audit.record(
             user, Action.CHANGE, "call", call.id, closed=True, outcome=result.value, **text
         )
-        note(Topic.CALLS, call.id, customer_id=call.customer_id)
         CallHolder.delete().where(CallHolder.call == call.id).execute()
+        note(Topic.CALLS, call.id, customer_id=call.customer_id)
     return get_call(user, call.id)
 
 

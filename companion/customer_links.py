@@ -20,6 +20,7 @@ from companion.changes import note as note_change
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
+from companion.outage import already_written
 from companion.permissions import require_active
 from companion.rows import stored_choice
 from companion.text import clean_text, parse_choice
@@ -85,14 +86,37 @@ class LinkView:
 
 
 def link_customers(
-    user: User, customer_id: str, other_id: str, relation: Relation | str, note: str = ""
+    user: User,
+    customer_id: str,
+    other_id: str,
+    relation: Relation | str,
+    note: str = "",
+    *,
+    link_id: str | None = None,
 ) -> LinkView:
-    """Link two live customers, read from ``customer_id``'s side: other is their <relation>."""
+    """Link two live customers, read from ``customer_id``'s side: other is their <relation>.
+
+    ``link_id`` (chosen by the caller before the first attempt) makes a retry safe:
+    the link an interrupted attempt did make is returned instead of "already linked".
+    """
     kind = parse_choice(Relation, relation, "relation")
     text = clean_text(note, "The link note", max_length=LINK_NOTE_MAX)
     with database.atomic():
         user = require_active(user, action="Linking customers")
         customer, other = live_customer(customer_id), live_customer(other_id)
+        done = already_written(
+            CustomerLink,
+            link_id,
+            "link",
+            customer_id=customer.id,
+            other_id=other.id,
+            relation=kind.value,
+            note=text,
+        )
+        if done is not None:
+            note_change(Topic.CUSTOMERS, customer.id)
+            note_change(Topic.CUSTOMERS, other.id)
+            return next(view for view in links_of(user, customer.id) if view.id == done.id)
         if customer.id == other.id:
             raise InvalidInput("A customer cannot be linked to themselves; pick the other person.")
         existing = _link_between(customer.id, other.id)
@@ -102,7 +126,12 @@ def link_customers(
                 f"({Relation(existing.relation).label()}). Unlink them first to change the relation."
             )
         link = CustomerLink.create(
-            customer=customer.id, other=other.id, relation=kind.value, note=text, created_by=user
+            id=link_id or new_id(),
+            customer=customer.id,
+            other=other.id,
+            relation=kind.value,
+            note=text,
+            created_by=user,
         )
         audit.record(
             user,

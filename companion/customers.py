@@ -32,8 +32,9 @@ from companion.customer_models import (
     summaries,
 )
 from companion.customer_search import similar_names
-from companion.db import database, utcnow
+from companion.db import database, new_id, utcnow
 from companion.errors import InvalidInput
+from companion.outage import already_written
 from companion.permissions import require_active
 from companion.phones import Phone, format_phone, normalise_phone
 from companion.text import NAME_MAX, NOTE_MAX, clean_text
@@ -126,12 +127,30 @@ class CustomerDetails:
         )
 
 
-def create_customer(user: User, details: CustomerDetails) -> CreateResult:
-    """Create a customer; likely duplicates come back as warnings, never as a refusal."""
+def create_customer(
+    user: User, details: CustomerDetails, *, customer_id: str | None = None
+) -> CreateResult:
+    """Create a customer; likely duplicates come back as warnings, never as a refusal.
+
+    ``customer_id`` (chosen by the caller before the first attempt) makes a retry
+    safe: a customer an interrupted attempt did create is returned, not made twice.
+    """
     with database.atomic():
         user = require_active(user, action="Creating customers")
+        done = already_written(
+            Customer,
+            customer_id,
+            "customer",
+            display_name=details.display_name,
+            created_by_id=user.id,
+        )
+        if done is not None:
+            note(Topic.CUSTOMERS, done.id)
+            view = get_customer(user, done.id)
+            return CreateResult(view, find_duplicates(details, exclude=done.id))
         duplicates = find_duplicates(details)
         customer = Customer.create(
+            id=customer_id or new_id(),
             display_name=details.display_name,
             is_organisation=details.is_organisation,
             notes=details.notes,

@@ -30,6 +30,7 @@ import peewee
 from playhouse.db_url import parse as parse_db_url
 
 from companion.errors import DatabaseUnavailable, os_error_reason
+from companion.outage import DatabaseLost, ReconnectingDatabase, is_connection_lost, lost_reason
 
 database = peewee.DatabaseProxy()
 
@@ -90,8 +91,11 @@ class CompanionSqliteDatabase(peewee.SqliteDatabase):
         return super().execute_sql(sql, params)
 
 
-class CompanionPostgresqlDatabase(peewee.PostgresqlDatabase):
+class CompanionPostgresqlDatabase(ReconnectingDatabase, peewee.PostgresqlDatabase):
     """PostgreSQL through psycopg 3, closing every thread's connection at the end.
+
+    It reconnects by itself after a server restart or a cut connection, between
+    operations (see :mod:`companion.outage`).
 
     peewee keeps one connection per thread and closes only the calling thread's. A
     worker thread that ends without closing its own would leave an open socket to the
@@ -105,7 +109,8 @@ class CompanionPostgresqlDatabase(peewee.PostgresqlDatabase):
         with _OPENED_LOCK:
             opened = self._threads_connections()
             for thread, old in list(opened):
-                if not thread.is_alive():
+                # A connection dropped on reconnecting (companion.outage) is closed already.
+                if not thread.is_alive() or getattr(old, "closed", False):
                     opened.remove((thread, old))
                     with contextlib.suppress(Exception):
                         old.close()
@@ -374,12 +379,28 @@ def _open(db: peewee.Database) -> None:
 def translate_errors(url: str | None = None) -> Iterator[None]:
     """Turn driver errors a user can fix into :class:`DatabaseUnavailable` naming the file.
 
-    Without ``url`` the message names the database the models are bound to.
+    Without ``url`` the message names the database the models are bound to. A server
+    that stopped answering raises :class:`DatabaseLost`, so a caller can wait and retry.
     """
     try:
         yield
-    except peewee.DatabaseError as exc:
-        raise DatabaseUnavailable(explain_operational_error(url, _first_failure(exc))) from exc
+    except (peewee.DatabaseError, peewee.InterfaceError) as exc:
+        first = _first_failure(exc)
+        message = explain_operational_error(url, first)
+        if is_connection_lost(exc) and not _is_sqlite(url):
+            where = bound_location() if url is None else describe_location(url)
+            generic = message.startswith(f"The database {where} reported an error")
+            raise DatabaseLost(where, lost_reason(first), None if generic else message) from exc
+        if not isinstance(exc, peewee.DatabaseError):
+            raise
+        raise DatabaseUnavailable(message) from exc
+
+
+def _is_sqlite(url: str | None) -> bool:
+    """A local file does not come back by waiting: its errors are never "connection lost"."""
+    if url is None:
+        return isinstance(database.obj, peewee.SqliteDatabase)
+    return urlparse(url).scheme.startswith("sqlite")
 
 
 def _first_failure(exc: BaseException) -> BaseException:

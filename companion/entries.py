@@ -21,6 +21,7 @@ from companion.calls import Call, get_call_row, open_call
 from companion.changes import Topic, note
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
+from companion.outage import already_written
 from companion.permissions import require_active
 from companion.row_locks import locking
 from companion.rows import stored_choice
@@ -70,8 +71,15 @@ class EntryView:
     amended_by: tuple[int, ...] = ()
 
 
-def add_entry(user: User, call_id: str, kind: EntryKind | str, text: str) -> EntryView:
-    """Record something said, done or noted on an open call."""
+def add_entry(
+    user: User, call_id: str, kind: EntryKind | str, text: str, *, entry_id: str | None = None
+) -> EntryView:
+    """Record something said, done or noted on an open call.
+
+    ``entry_id`` (chosen by the caller before the first attempt) makes a retry safe:
+    if an attempt cut off by a lost connection did commit, the entry is returned
+    rather than saved twice.
+    """
     entry_kind = parse_choice(EntryKind, kind, "kind of entry")
     if entry_kind is EntryKind.PROMISED:
         raise InvalidInput("A promise needs a due date and an owner: record it as a promise.")
@@ -80,12 +88,24 @@ def add_entry(user: User, call_id: str, kind: EntryKind | str, text: str) -> Ent
     body = clean_entry_text(text)
     with database.atomic():
         user = require_active(user, action="Adding call entries")
-        entry = append_entry(user, open_call(call_id), entry_kind, body)
+        expected = {"call_id": str(call_id).strip(), "kind": entry_kind.value, "text": body}
+        done = already_written(Entry, entry_id, "entry", author_id=user.id, **expected)
+        if done is not None:
+            _note_again(done)
+            return EntryView(
+                done.id, done.call_id, done.seq, done.at, user_ref(user), entry_kind, body
+            )
+        entry = append_entry(user, open_call(call_id), entry_kind, body, entry_id=entry_id)
     return EntryView(entry.id, entry.call_id, entry.seq, entry.at, user_ref(user), entry_kind, body)
 
 
-def amend_entry(user: User, entry_id: str, text: str) -> EntryView:
-    """Correct an entry by adding one that points at it; allowed on closed calls too."""
+def amend_entry(
+    user: User, entry_id: str, text: str, *, amendment_id: str | None = None
+) -> EntryView:
+    """Correct an entry by adding one that points at it; allowed on closed calls too.
+
+    ``amendment_id`` makes a retry safe, as ``entry_id`` does for :func:`add_entry`.
+    """
     body = clean_entry_text(text, "The amendment")
     with database.atomic():
         user = require_active(user, action="Amending call entries")
@@ -94,8 +114,16 @@ def amend_entry(user: User, entry_id: str, text: str) -> EntryView:
             raise NotFound(
                 f"No entry has the id {entry_id!r}. Open the call's record to find the entry."
             )
-        call = get_call_row(original.call_id)
-        entry = append_entry(user, call, EntryKind.AMENDMENT, body, amends=original)
+        entry = already_written(
+            Entry, amendment_id, "entry", author_id=user.id, amends_id=original.id, text=body
+        )
+        if entry is not None:
+            _note_again(entry)
+        else:
+            call = get_call_row(original.call_id)
+            entry = append_entry(
+                user, call, EntryKind.AMENDMENT, body, amends=original, entry_id=amendment_id
+            )
     return EntryView(
         entry.id,
         entry.call_id,
@@ -114,7 +142,13 @@ def clean_entry_text(text: str, label: str = "The entry") -> str:
 
 
 def append_entry(
-    user: User, call: Call, kind: EntryKind, text: str, amends: Entry | None = None
+    user: User,
+    call: Call,
+    kind: EntryKind,
+    text: str,
+    amends: Entry | None = None,
+    *,
+    entry_id: str | None = None,
 ) -> Entry:
     """Insert the next-numbered entry and its audit event; call inside a transaction.
 
@@ -126,6 +160,7 @@ def append_entry(
     list(locking(Call.select(Call.id).where(Call.id == call.id)))
     last = Entry.select(peewee.fn.MAX(Entry.seq)).where(Entry.call == call.id).scalar()
     entry = Entry.create(
+        id=entry_id or new_id(),
         call=call.id,
         seq=(last or 0) + 1,
         author=user,
@@ -139,6 +174,11 @@ def append_entry(
     audit.record(user, Action.CREATE, "entry", entry.id, **details)
     note(Topic.ENTRIES, entry.id, customer_id=call.customer_id)
     return entry
+
+
+def _note_again(entry: Entry) -> None:
+    """A retry that found its entry saved still reports it, so the views show it."""
+    note(Topic.ENTRIES, entry.id, customer_id=get_call_row(entry.call_id).customer_id)
 
 
 def entry_views(call_id: str) -> list[EntryView]:

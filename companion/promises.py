@@ -27,6 +27,7 @@ from companion.customer_models import Customer, CustomerSummary, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.entries import Entry, EntryKind, EntryView, append_entry, clean_entry_text
 from companion.errors import InvalidInput, NotFound
+from companion.outage import already_written
 from companion.permissions import require_active
 from companion.rows import stored_choice, tuples
 from companion.text import FIELD_MAX, clean_text
@@ -145,17 +146,29 @@ def record_promise(
     *,
     owner: User | None = None,
     today: date | None = None,
+    promise_id: str | None = None,
 ) -> PromiseResult:
-    """Record a promise on an open call; a past due date is allowed and flagged."""
+    """Record a promise on an open call; a past due date is allowed and flagged.
+
+    ``promise_id`` (chosen by the caller before the first attempt) makes a retry
+    safe: a promise an interrupted attempt did save is returned, not made twice.
+    """
     body = clean_entry_text(text, "The promise")
     due = _require_date(due_on)
     responsible = owner or user
     with database.atomic():
         user = require_active(user, action="Recording promises")
+        done = already_written(Promise, promise_id, "promise", owner_id=responsible.id, due_on=due)
+        if done is not None:
+            return _recorded_before(done, user, str(call_id).strip(), body, today)
         call = open_call(call_id)
         entry = append_entry(user, call, EntryKind.PROMISED, body)
         promise = Promise.create(
-            entry=entry.id, customer=call.customer_id, owner=responsible, due_on=due
+            id=promise_id or new_id(),
+            entry=entry.id,
+            customer=call.customer_id,
+            owner=responsible,
+            due_on=due,
         )
         PromiseEvent.create(
             promise=promise.id, actor=user, to_state=PromiseState.OPEN.value, new_due=due
@@ -176,22 +189,59 @@ def record_promise(
     return PromiseResult(get_promise(promise.id), view, _due_warnings(due, today))
 
 
-def keep_promise(user: User, promise_id: str, reason: str) -> PromiseResult:
-    """The promise was kept; ``reason`` says how (e.g. "refund sent, ref 4411")."""
-    return _change(user, promise_id, PromiseState.KEPT, reason)
+def _recorded_before(
+    promise: Promise, user: User, call_id: str, body: str, today: date | None
+) -> PromiseResult:
+    """The result of a :func:`record_promise` whose first attempt did commit."""
+    entry = already_written(
+        Entry, promise.entry_id, "promise", call_id=call_id, text=body, author_id=user.id
+    )
+    assert entry is not None  # the promise's entry is a foreign key
+    note(Topic.PROMISES, promise.id, customer_id=promise.customer_id)
+    view = EntryView(
+        entry.id, entry.call_id, entry.seq, entry.at, user_ref(user), EntryKind.PROMISED, body
+    )
+    return PromiseResult(get_promise(promise.id), view, _due_warnings(promise.due_on, today))
 
 
-def withdraw_promise(user: User, promise_id: str, reason: str) -> PromiseResult:
+def keep_promise(
+    user: User, promise_id: str, reason: str, *, event_id: str | None = None
+) -> PromiseResult:
+    """The promise was kept; ``reason`` says how (e.g. "refund sent, ref 4411").
+
+    ``event_id`` (chosen by the caller before the first attempt) makes a retry safe,
+    here and for the other state changes: a change that did commit is not made twice.
+    """
+    return _change(user, promise_id, PromiseState.KEPT, reason, event_id=event_id)
+
+
+def withdraw_promise(
+    user: User, promise_id: str, reason: str, *, event_id: str | None = None
+) -> PromiseResult:
     """The promise will not be kept; ``reason`` says why, for whoever the caller speaks to next."""
-    return _change(user, promise_id, PromiseState.WITHDRAWN, reason)
+    return _change(user, promise_id, PromiseState.WITHDRAWN, reason, event_id=event_id)
 
 
 def reschedule_promise(
-    user: User, promise_id: str, new_due: date | None, reason: str, *, today: date | None = None
+    user: User,
+    promise_id: str,
+    new_due: date | None,
+    reason: str,
+    *,
+    today: date | None = None,
+    event_id: str | None = None,
 ) -> PromiseResult:
     """Move the due date; the old date stays in the promise's history."""
     due = _require_date(new_due)
-    return _change(user, promise_id, PromiseState.RESCHEDULED, reason, new_due=due, today=today)
+    return _change(
+        user,
+        promise_id,
+        PromiseState.RESCHEDULED,
+        reason,
+        new_due=due,
+        today=today,
+        event_id=event_id,
+    )
 
 
 def get_promise(promise_id: str) -> PromiseView:
@@ -372,6 +422,7 @@ def _change(
     *,
     new_due: date | None = None,
     today: date | None = None,
+    event_id: str | None = None,
 ) -> PromiseResult:
     why = clean_text(reason, "The reason", max_length=FIELD_MAX, required=True)
     with database.atomic():
@@ -379,6 +430,12 @@ def _change(
         promise = Promise.get_or_none(Promise.id == str(promise_id).strip())
         if promise is None:
             raise NotFound(f"No promise has the id {promise_id!r}. List them with `promises due`.")
+        expected: dict[str, object] = {"promise_id": promise.id, "to_state": to_state.value}
+        expected |= {"reason": why} | ({"new_due": new_due} if new_due else {})
+        done = already_written(PromiseEvent, event_id, "change", actor_id=user.id, **expected)
+        if done is not None:
+            note(Topic.PROMISES, promise.id, customer_id=promise.customer_id)
+            return _changed_before(promise.id, to_state, done.new_due, today)
         if promise.state not in OUTSTANDING:
             raise InvalidInput(
                 f"This promise is already {promise.state}; it can no longer change. "
@@ -388,6 +445,7 @@ def _change(
         if to_state is PromiseState.RESCHEDULED and due == promise.due_on:
             raise InvalidInput(f"The promise is already due on {due:%Y-%m-%d}; pick another date.")
         PromiseEvent.create(
+            id=event_id or new_id(),
             promise=promise.id,
             actor=user,
             from_state=promise.state,
@@ -413,6 +471,13 @@ def _change(
         note(Topic.PROMISES, promise.id, customer_id=promise.customer_id)
     warnings = _due_warnings(due, today) if to_state is PromiseState.RESCHEDULED else ()
     return PromiseResult(get_promise(promise.id), warnings=warnings)
+
+
+def _changed_before(
+    promise_id: str, to_state: PromiseState, due: date, today: date | None
+) -> PromiseResult:
+    warnings = _due_warnings(due, today) if to_state is PromiseState.RESCHEDULED else ()
+    return PromiseResult(get_promise(promise_id), warnings=warnings)
 
 
 def _require_date(value: date | None) -> date:
