@@ -27,7 +27,7 @@ from companion.promises import record_promise
 from kb.remote_changes import apply_article_changes
 from kb.search.index import SearchIndex
 from kb.workspace import Workspace, open_workspace
-from tests.companion.conftest import postgres_unavailable, postgres_url
+from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_S = 30.0
@@ -56,24 +56,13 @@ print(create_customer(ws.user, CustomerDetails.validate(args[0])).customer.id)
 """
 
 
-@pytest.fixture
-def postgres_test_db() -> str:
-    """The test server's database, emptied: no tables, no sessions of earlier tests."""
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
-    url = postgres_url()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    return url
+def backends() -> list[str]:
+    """Both stores, or the one this run is pinned to (see tests/postgres.py)."""
+    pinned = postgres.backend()
+    return [pinned] if pinned else ["sqlite", "postgresql"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=backends())
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL every desk of the site opens."""
     if request.param == "postgresql":
