@@ -57,6 +57,7 @@ from ui.due_notifier import DueNotifier
 from ui.followups_view import FollowUpsView
 from ui.help_overlay import HelpOverlay
 from ui.login_dialog import sign_in_again
+from ui.outage_banner import OutageBanner
 from ui.playbook_pane import PlaybookPane
 from ui.search_worker import SearchWorker
 from ui.service_runner import ServiceRunner
@@ -137,10 +138,13 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.due_banner = DueBanner()
         self.due_banner.showRequested.connect(self.show_follow_ups)
+        self.outage_banner = OutageBanner(workspace.location)
+        self.outage_banner.follow(self.runner)
         central = QWidget()
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
+        central_layout.addWidget(self.outage_banner)
         central_layout.addWidget(self.due_banner)
         central_layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)

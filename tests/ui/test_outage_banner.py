@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from ui.main_window import MainWindow
 from ui.outage_banner import OutageBanner
 
 
@@ -57,3 +59,19 @@ def test_losing_it_again_before_the_bar_left_shows_the_outage_again(qtbot: QtBot
     runner.connectionLost.emit("gone again")
     qtbot.wait(100)
     assert not bar.isHidden() and "not answering" in bar.text
+
+
+def test_the_window_shows_it_without_taking_the_keyboard(qtbot: QtBot, window: MainWindow) -> None:
+    search = window.playbook.search_box
+    search.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is search)
+    qtbot.keyClicks(search, "refu")
+    window.runner.connectionLost.emit("server closed the connection unexpectedly")
+    assert window.outage_banner.isVisible()
+    assert window.workspace.location in window.outage_banner.text
+    assert window.outage_banner.focusPolicy() == Qt.FocusPolicy.NoFocus
+    qtbot.keyClicks(search, "nd")
+    assert QApplication.focusWidget() is search
+    assert search.text() == "refund"
+    window.runner.connectionRestored.emit()
+    assert window.outage_banner.text.startswith("Back online")
