@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.call_articles import record_article_opened
+from companion.call_desks import held_here
 from companion.calls import CallView
 from companion.changes import Changes, Topic
 from companion.errors import PermissionDenied
@@ -427,9 +428,14 @@ class MainWindow(QMainWindow):
             self.show_message(f"The call with {name} is closed and recorded.")
 
     def _resume_interrupted_call(self) -> None:
-        """After a crash or a restart, bring back the call that was open, with its draft."""
+        """After a crash or a restart, bring back the call that was open, with its draft.
+
+        Only a call this person had open at this desk: calls on hold wait in the list,
+        and a call open at another desk is never taken from it without asking.
+        """
 
         def found(held: list[CallView]) -> None:
+            held = [call for call in held if held_here(call, self.session.user)]
             if held and self.session.call is None:
                 self.call_pane.resume(held[0].id)
                 self.show_message(

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from companion import drafts
+from companion.call_desks import CallHeldElsewhere, release_call, take_over_call
 from companion.calls import CallView
 from companion.changes import Changes, Topic
 from companion.entries import EntryKind, EntryView
 from companion.history import History
 from companion.promises import PromiseResult
 from companion.users import User
+from ui.call.call_holding import ask_take_over, claim_or_holder, taken_from_here, where_open
 from ui.call.caller_card import CallerCard
 from ui.call.caller_lookup import CallerLookup, CustomerLookupWorker
 from ui.call.composer import Composer
@@ -63,9 +65,10 @@ def ask_hold_or_stay(parent: QWidget, caller: str) -> bool:
 
 def held_line(call: CallView) -> str:
     goal = call.problem or "no goal yet"
-    return (
+    line = (
         f"{call.customer.display_name} · started {local_datetime(call.started_at):%H:%M} · {goal}"
     )
+    return line if call.holder is None else f"{line} · {where_open(call.holder)}"
 
 
 class CallPane(QWidget):
@@ -238,11 +241,40 @@ class CallPane(QWidget):
         self.goal.flush()
         self.save_draft()
         name = self.session.call.customer.display_name
+        call = self.session.call
+        if taken_from_here(call, self.session.user) is None:
+            self.session.runner.submit(
+                release_call, self.session.user, call.id, on_error=self.message.emit
+            )
         self.session.put_aside()
         self.message.emit(f"The call with {name} is on hold; resume it from the list.")
 
     def resume(self, call_id: str) -> None:
-        self.session.show_call(call_id, on_error=self.message.emit)
+        """Hold the call at this desk and show it; one open elsewhere is taken over on a yes."""
+        self.session.runner.submit(
+            claim_or_holder,
+            self.session.user,
+            call_id,
+            on_done=self._claimed,
+            on_error=self.message.emit,
+        )
+
+    def _claimed(self, result: CallView | CallHeldElsewhere) -> None:
+        if isinstance(result, CallView):
+            self.session.show_call(result.id, on_error=self.message.emit)
+            return
+        call = next((c for c in self.held_model.rows() if c.id == result.call_id), None)
+        caller = call.customer.display_name if call is not None else "this caller"
+        if not ask_take_over(self, caller, result.holder, self.session.user):
+            self.message.emit(f"The call with {caller} stays {where_open(result.holder)}.")
+            return
+        self.session.runner.submit(
+            take_over_call,
+            self.session.user,
+            result.call_id,
+            on_done=lambda taken: self.session.show_call(taken.id, on_error=self.message.emit),
+            on_error=self.message.emit,
+        )
 
     def set_users(self, users: list[User]) -> None:
         """The people a promise can be given to (read off the UI thread by the window)."""
@@ -396,13 +428,26 @@ class CallPane(QWidget):
         opening = self.pages.currentIndex() != 1 or self.call_title.property("callId") != call.id
         direction = "Outbound call to" if call.direction.value == "outbound" else "Call from"
         state = f" — closed ({call.outcome.label})" if call.outcome else ""
+        taken = taken_from_here(call, self.session.user)
+        if taken is not None:
+            state = (
+                f" — taken over: now {where_open(taken)}. Read-only here; anything typed is kept"
+            )
+        was_taken = self.call_title.property("takenOver") == call.id
         self.call_title.setText(f"{direction} {call.customer.display_name}{state}")
         self.call_title.setProperty("callId", call.id)
+        self.call_title.setProperty("takenOver", call.id if taken is not None else "")
         self.goal.show_call(call)
         closed = call.is_closed
         for widget in (self.hold_button, self.escalate_button, self.close_button):
-            widget.setEnabled(not closed)
-        self.composer.setEnabled(not closed)
+            widget.setEnabled(not closed and taken is None)
+        self.composer.setEnabled(not closed and taken is None)
+        self.goal.setEnabled(taken is None)
+        if taken is not None and not was_taken:
+            self.message.emit(
+                f"{taken.user.display_name} took over the call with "
+                f"{call.customer.display_name} at desk {taken.desk}; it is read-only here."
+            )
         if opening:
             self.pages.setCurrentIndex(1)
             self.stage_bar.start(call.started_at, call.ended_at)
