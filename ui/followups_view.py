@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from companion import promises
 from companion.changes import Changes, Topic
 from companion.clock import local_today
+from companion.db import new_id
 from companion.followups import UPCOMING_DAYS, FollowUps, Section, follow_ups
 from companion.promises import PromiseResult, PromiseView
 from companion.users import User
@@ -448,6 +449,7 @@ class FollowUpsView(QWidget):
             self.user,
             dialog.promise.id,
             *args,
+            event_id=new_id(),  # a retried change finds its event instead of adding a second
             on_done=saved,
             on_error=dialog.save_failed,
             **kwargs,

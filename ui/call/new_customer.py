@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.customers import CreateResult, CustomerDetails, create_customer, find_duplicates
+from companion.db import new_id
 from companion.errors import CompanionError
 from companion.users import User
 from ui.service_runner import ServiceRunner
@@ -135,9 +136,11 @@ class NewCustomerForm(QWidget):
 
     def _create(self, details: CustomerDetails) -> None:
         self.message.setText("Saving…")
+        # The id is chosen here, so a save retried after a lost connection finds its row.
         self._runner.submit(
-            create_customer, self._user, details, on_done=self._created, on_error=self._failed
-        )
+            create_customer, self._user, details, customer_id=new_id(),
+            on_done=self._created, on_error=self._failed,
+        )  # fmt: skip
 
     def _created(self, result: CreateResult) -> None:
         self.create_button.setEnabled(True)

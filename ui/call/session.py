@@ -1,7 +1,9 @@
 """The call being handled now, and every change to it.
 
 Widgets never call the call-record services directly: they ask the session, which
-sends writes and reads through the :class:`ServiceRunner` (off the UI thread). The
+sends writes and reads through the :class:`ServiceRunner` (off the UI thread). Each
+write carries an id chosen here, before it is sent, so that a write retried after a
+lost connection finds the row it may already have made instead of making two. The
 session does not reload after its own writes: it listens to the runner's ``changed``
 signal, which carries this window's operations and other desks' alike, and reloads
 the call on screen whenever a change touches its customer, so the card and timeline
@@ -17,9 +19,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from companion import call_desks, calls, entries, history, promises
+from companion import calls, entries, history, promises
 from companion.calls import CallView
 from companion.changes import Changes
+from companion.db import new_id
 from companion.entries import EntryKind, EntryView
 from companion.history import History
 from companion.promises import PromiseResult, PromiseView
@@ -50,13 +53,8 @@ def load_call_state(user: User, call_id: str) -> CallState:
 
 
 def held_calls(user: User, current: str | None) -> list[CallView]:
-    """Calls this user left open (on hold, or the app closed mid-call), not ``current``.
-
-    Those held at this desk come first; those open at another desk come last, each
-    saying where (see :mod:`companion.call_desks`).
-    """
-    ids = calls.open_call_ids(user) + call_desks.calls_open_elsewhere(user)
-    return [calls.get_call(user, cid) for cid in ids if cid != current]
+    """Calls this user left open (on hold, or the app closed mid-call), not ``current``."""
+    return [calls.get_call(user, cid) for cid in calls.open_call_ids(user) if cid != current]
 
 
 class CallSession(QObject):
@@ -100,6 +98,7 @@ class CallSession(QObject):
             customer_id,
             direction=direction,
             related=related,
+            call_id=new_id(),
             on_done=started,
             on_error=on_error or self.failed.emit,
         )
@@ -150,7 +149,9 @@ class CallSession(QObject):
         on_saved: Callable[[EntryView], None],
         on_error: OnError,
     ) -> None:
-        self._write(entries.add_entry, kind, text, on_done=on_saved, on_error=on_error)
+        self._write(
+            entries.add_entry, kind, text, entry_id=new_id(), on_done=on_saved, on_error=on_error
+        )
 
     def add_promise(
         self,
@@ -161,8 +162,9 @@ class CallSession(QObject):
         on_error: OnError,
     ) -> None:
         self._write(
-            promises.record_promise, text, due_on, owner=owner, on_done=on_saved, on_error=on_error
-        )
+            promises.record_promise, text, due_on, owner=owner, promise_id=new_id(),
+            on_done=on_saved, on_error=on_error,
+        )  # fmt: skip
 
     def amend(
         self,
@@ -172,8 +174,9 @@ class CallSession(QObject):
         on_error: OnError,
     ) -> None:
         self.runner.submit(
-            entries.amend_entry, self.user, entry_id, text, on_done=on_saved, on_error=on_error
-        )
+            entries.amend_entry, self.user, entry_id, text, amendment_id=new_id(),
+            on_done=on_saved, on_error=on_error,
+        )  # fmt: skip
 
     def update_fields(self, on_error: OnError | None = None, **changes: str) -> None:
         """Save goal / checklist / summary fields of the open call."""
