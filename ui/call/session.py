@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from companion import calls, entries, history, promises
+from companion import call_desks, calls, entries, history, promises
 from companion.calls import CallView
 from companion.changes import Changes
 from companion.db import new_id
@@ -53,8 +53,13 @@ def load_call_state(user: User, call_id: str) -> CallState:
 
 
 def held_calls(user: User, current: str | None) -> list[CallView]:
-    """Calls this user left open (on hold, or the app closed mid-call), not ``current``."""
-    return [calls.get_call(user, cid) for cid in calls.open_call_ids(user) if cid != current]
+    """Calls this user left open (on hold, or the app closed mid-call), not ``current``.
+
+    Those held at this desk come first; those open at another desk come last, each
+    saying where (see :mod:`companion.call_desks`).
+    """
+    ids = calls.open_call_ids(user) + call_desks.calls_open_elsewhere(user)
+    return [calls.get_call(user, cid) for cid in ids if cid != current]
 
 
 class CallSession(QObject):
