@@ -289,6 +289,7 @@ def test_closing_without_the_closing_question_asks_first(
     assert get_call(desk.ws.user, desk.call_id).outcome is Outcome.ESCALATED
 
 
+@pytest.mark.sqlite_only  # holds SQLite's write lock with sqlite3
 def test_a_locked_database_keeps_the_close_dialog_open_with_the_reason(
     qtbot: QtBot, locked_desk: tuple[Desk, Callable[[], None]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -309,6 +310,7 @@ def test_a_locked_database_keeps_the_close_dialog_open_with_the_reason(
     assert get_call(desk.ws.user, desk.call_id).summary == "Sorted on the call."
 
 
+@pytest.mark.sqlite_only  # holds SQLite's write lock with sqlite3
 def test_a_locked_database_keeps_the_handoff_dialog_open_with_the_note(
     qtbot: QtBot, locked_desk: tuple[Desk, Callable[[], None]]
 ) -> None:
