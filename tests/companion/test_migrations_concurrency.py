@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from companion.schema import CORE
 from kb.schema import PLAYBOOK
 from tests.postgres import hand_query
+from tests.processes import run_together
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,23 +23,9 @@ COMMANDS = (
 
 
 def start_together(data_dir: Path) -> list[subprocess.CompletedProcess[str]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    children = [
-        subprocess.Popen(
-            [sys.executable, "main.py", "--data-dir", str(data_dir), *command],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for command in COMMANDS
-    ]
-    finished = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        finished.append(subprocess.CompletedProcess(child.args, child.returncode, out, err))
-    return finished
+    return run_together(
+        [["main.py", "--data-dir", str(data_dir), *command] for command in COMMANDS]
+    )
 
 
 def default_playbook_size() -> int:

@@ -7,9 +7,6 @@ failed on the revision number with a raw database error.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -19,8 +16,8 @@ from companion.phrasing import PhrasingRule
 from companion.phrasing_rules import list_rules, rule_history, save_rule
 from companion.users import Role, create_user
 from tests.companion.conftest import Records
+from tests.processes import run_together
 
-ROOT = Path(__file__).resolve().parents[2]
 EDITORS = 4
 
 SAVER = textwrap.dedent(
@@ -75,24 +72,14 @@ def test_simultaneous_saves_of_one_rule_one_lands_the_rest_are_told(
     if base:
         save_rule(opener, RULE, expected_revision=0)
     gate = tmp_path / "go"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    editors = [
-        subprocess.Popen(
-            [sys.executable, "-c", SAVER, records.url, str(gate), name, RULE.id, str(base)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in names
-    ]
-    gate.touch()
+    editors = run_together(
+        [["-c", SAVER, records.url, str(gate), name, RULE.id, str(base)] for name in names],
+        gate=gate,
+    )
     outcomes = []
     for editor in editors:
-        out, err = editor.communicate(timeout=120)
-        assert editor.returncode == 0, err
-        outcomes.append(out.strip())
+        assert editor.returncode == 0, editor.stderr
+        outcomes.append(editor.stdout.strip())
 
     assert sorted(o.split()[0] for o in outcomes) == ["refused"] * (EDITORS - 1) + ["saved"]
     told = [o for o in outcomes if o.startswith("refused")]

@@ -9,9 +9,6 @@ never a database constraint error. Runs on whichever backend the test run uses.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from dataclasses import replace
 from datetime import date
@@ -25,8 +22,8 @@ from kb.article import ArticleDraft, Status
 from kb.editing import EditResult
 from kb.store import EditConflict, SaveOutcome
 from kb.workspace import Workspace
+from tests.processes import run_together
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 3, 1)
 REFUNDS = ArticleDraft(
     slug="refund-window",
@@ -229,25 +226,15 @@ def test_desks_saving_at_the_same_moment_one_wins_the_others_are_told(
     if base:
         store.save_article(REFUNDS, create_user("Opener", Role.SUPERVISOR))
     gate = tmp_path / "go"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    desks = [
-        subprocess.Popen(
-            [sys.executable, "-c", SAVER, str(data_dir), str(gate), name, REFUNDS.slug, str(base)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in names
-    ]
-    gate.touch()
+    desks = run_together(
+        [["-c", SAVER, str(data_dir), str(gate), name, REFUNDS.slug, str(base)] for name in names],
+        gate=gate,
+    )
     outcomes = []
     for desk in desks:
-        out, err = desk.communicate(timeout=120)
-        assert desk.returncode == 0, err
-        assert "Error" not in err
-        outcomes.append(out.split())
+        assert desk.returncode == 0, desk.stderr
+        assert "Error" not in desk.stderr
+        outcomes.append(desk.stdout.split())
 
     saved = [o for o in outcomes if o[0] == "saved"]
     told = [o for o in outcomes if o[0] == "conflict"]
