@@ -51,6 +51,7 @@ def editor(
     window = open_editor(None, workspace, runner, "greeting")
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.slug == "greeting", timeout=10_000)  # read off the UI thread
     return window
 
 

@@ -62,6 +62,7 @@ def _editor(qtbot: QtBot, workspace: Workspace, runner: ServiceRunner) -> Playbo
     history = editor.history
     _watch(editor, editor.model, history.model, history.table.diff_model)
     qtbot.waitExposed(editor)
+    qtbot.waitUntil(lambda: editor.slug == "greeting", timeout=10_000)  # read off the UI thread
     return editor
 
 
@@ -208,9 +209,10 @@ def test_a_past_review_date_saves_with_a_warning(qtbot: QtBot, editor: PlaybookE
 
     assert store.get_article("greeting").review_by == local_today() - timedelta(days=1)
     editor.review_only.setChecked(True)
-    assert [a.slug for a in editor.model.rows()] == []  # still published with the old date
+    # Still published with the old date, so nothing is due yet.
+    qtbot.waitUntil(lambda: [a.slug for a in editor.model.rows()] == [], timeout=10_000)
     _press(qtbot, editor, Qt.Key.Key_P, CTRL_SHIFT, "Published")
-    assert [a.slug for a in editor.model.rows()] == ["greeting"]
+    qtbot.waitUntil(lambda: [a.slug for a in editor.model.rows()] == ["greeting"], timeout=10_000)
 
 
 def test_history_compares_two_revisions_and_restore_adds_a_draft(
@@ -221,11 +223,16 @@ def test_history_compares_two_revisions_and_restore_adds_a_draft(
     _press(qtbot, editor, Qt.Key.Key_P, CTRL_SHIFT, "Published revision 3")
     editor.tabs.setCurrentWidget(editor.history)
 
+    qtbot.waitUntil(lambda: editor.history.model.rowCount() == 3, timeout=10_000)
+
     editor.history.select_revisions(1, 3)
 
+    caption = editor.history.caption
+    qtbot.waitUntil(
+        lambda: caption.text().startswith("Revision 1 on the left, revision 3"), timeout=10_000
+    )
     rows = editor.history.table.diff_model.rows()
     assert any(r.right == "Second wording." and r.kind is not DiffKind.EQUAL for r in rows)
-    assert editor.history.caption.text().startswith("Revision 1 on the left, revision 3")
 
     editor.history.select_revisions(1)
     qtbot.mouseClick(editor.history.restore_button, Qt.MouseButton.LeftButton)

@@ -12,11 +12,20 @@ saved the article in between, nothing is written and the conflict dialog shows w
 saved what and when, theirs against yours, and lets the person merge by hand (theirs
 shown beside the form), keep theirs, or save theirs-then-mine
 (:mod:`ui.editor.conflict_dialog`).
+
+Nothing here queries the database on the UI thread: the list, the open article, its
+state, its history and the crash-safe copy are read through the window's runner, and
+answers for an article no longer open are dropped. The editor follows the runner's
+``changed`` signal: another desk's change to the articles refreshes the list, and one
+to the article open here says so calmly ("Grace saved a newer revision at another
+desk") without touching the text being typed; saving then shows both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -37,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion import drafts
+from companion.changes import Changes, Topic
 from companion.clock import local_today
 from companion.errors import CompanionError
 from companion.permissions import can_edit_playbook
@@ -75,6 +85,31 @@ class _Conflicted:
     conflict: EditConflict
     draft: ArticleDraft
     publishing: bool
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """An article as the editor shows it, read off the UI thread (None: a new article)."""
+
+    slug: str | None
+    article: ArticleData | None
+    published: int | None
+    revisions: list[RevisionData]
+    kept: str | None  # the crash-safe copy of unsaved edits; None when not asked for
+
+
+def _read_article(slug: str | None, *, kept_key: str | None = None) -> _Loaded:
+    article = None if slug is None else store.get_article(slug)
+    published = None if slug is None else store.published_revision(slug)
+    revisions = [] if slug is None else store.list_revisions(slug)
+    kept = None if kept_key is None else drafts.load_draft(kept_key)
+    return _Loaded(slug, article, published, revisions, kept)
+
+
+def _read_list(today: date, review_only: bool) -> tuple[set[str], list[ArticleData]]:
+    stale = store.stale_slugs(today)
+    rows = editing.needs_review(today) if review_only else store.list_working_copies()
+    return stale, rows
 
 
 def _save_checked(
@@ -129,6 +164,7 @@ class PlaybookEditor(QDialog):
         self.dirty = False
         self._sent: dict[str, str] = {}
         self._stale: set[str] = set()
+        self._loading = 0  # the article load last asked for; older answers are dropped
 
         self.review_only = QCheckBox("Needs re&view only")
         self.review_only.setToolTip("Only articles past their review-by date")
@@ -173,7 +209,7 @@ class PlaybookEditor(QDialog):
 
         self.form = ArticleForm()
         self.form.changed.connect(self._on_edit)
-        self.history = HistoryPanel(self.user)
+        self.history = HistoryPanel(self.user, runner)
         self.history.restoreRequested.connect(self.restore_revision)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.form, "&Edit")
@@ -247,48 +283,110 @@ class PlaybookEditor(QDialog):
         if not self.allowed:
             self.message.setText("Only supervisors and admins can change the playbook.")
         self.resize(1200, 760)
+        self.runner.changed.connect(self._on_changed)
         self.reload_list()
         self.new_article()
 
     # -- choosing an article -----------------------------------------------------------
 
     def reload_list(self) -> None:
-        today = local_today()
-        self._stale = store.stale_slugs(today)
-        if self.review_only.isChecked():
-            rows = editing.needs_review(today)
-            self.model.empty_text = "Nothing is past its review-by date."
-        else:
-            rows = store.list_working_copies()
+        review_only = self.review_only.isChecked()
+        self.runner.read(
+            _read_list,
+            local_today(),
+            review_only,
+            on_done=partial(self._show_list, review_only=review_only),
+            on_error=self._show_error,
+        )
+
+    def _show_list(self, read: tuple[set[str], list[ArticleData]], review_only: bool) -> None:
+        if review_only != self.review_only.isChecked():
+            return  # toggled again since; that read is on its way
+        self._stale, rows = read
+        self.model.empty_text = (
+            "Nothing is past its review-by date." if review_only else "No articles."
+        )
         self.model.set_rows(rows)
         self._select_current()
 
-    def open_article(self, slug: str) -> None:
-        """Edit ``slug``'s working copy; unsaved edits to the previous one are kept."""
+    def open_article(self, slug: str, then: Callable[[], None] | None = None) -> None:
+        """Edit ``slug``'s working copy; unsaved edits to the previous one are kept.
+
+        The article is read through the runner; ``then`` runs once it is in the form.
+        """
         self.keep_unsaved()
-        working = store.get_article(slug)
+        self._loading += 1
+        self.runner.read(
+            _read_article,
+            slug,
+            kept_key=draft_key(slug),
+            on_done=partial(self._article_read, loading=self._loading, then=then),
+            on_error=self._show_error,
+        )
+
+    def _article_read(self, loaded: _Loaded, loading: int, then: Callable[[], None] | None) -> None:
+        if loading != self._loading or loaded.article is None:
+            return  # another article was asked for since
+        working = loaded.article
         self.slug = working.slug
         self.base_revision = working.revision
         self.form.load(working.as_draft())
-        self.history.show_article(self.slug)
-        self._after_load()
+        self._after_load(loaded)
+        if then is not None:
+            then()
+
+    # -- other desks -------------------------------------------------------------------
+
+    def _on_changed(self, changes: Changes) -> None:
+        """Another desk changed articles: list them again; say so if it is the open one."""
+        if not changes.remote or not changes.touches(Topic.ARTICLES):
+            return
+        self.reload_list()
+        if self.slug is not None and self.slug in changes.ids(Topic.ARTICLES):
+            self._refresh(then=None)
+            self.runner.read(
+                store.list_revisions,
+                self.slug,
+                on_done=partial(self._newer_elsewhere, slug=self.slug),
+                on_error=self._show_error,
+            )
+
+    def _newer_elsewhere(self, revisions: list[RevisionData], slug: str) -> None:
+        newest = revisions[-1] if revisions else None
+        if slug != self.slug or newest is None or newest.number <= self.base_revision:
+            return
+        self._show(
+            f"{newest.saved_by} saved a newer revision (revision {newest.number}) at another "
+            "desk — your save will show both.",
+            (),
+        )
 
     def new_article(self) -> None:
         self.keep_unsaved()
+        self._loading += 1
         self.slug = None
         self.base_revision = 0
         self.form.load(None)
-        self.history.show_article(None)
-        self._after_load()
+        self._after_load(_Loaded(None, None, None, [], None))
         self.form.title.setFocus()
+        self.runner.read(
+            drafts.load_draft,
+            draft_key(None),
+            on_done=partial(self._kept_read, loading=self._loading),
+            on_error=self._show_error,
+        )
 
-    def _after_load(self) -> None:
+    def _kept_read(self, kept: str, loading: int) -> None:
+        if loading == self._loading:
+            self._offer_unsaved(kept)
+
+    def _after_load(self, loaded: _Loaded) -> None:
         self.dirty = False
         self.theirs_panel.hide()
         self._select_current()
-        self._update_state()
+        self._show_loaded(loaded)
         self.message.setText("" if self.allowed else self.message.text())
-        self._offer_unsaved()
+        self._offer_unsaved(loaded.kept)
 
     def _open_index(self, index: QModelIndex) -> None:
         article = self.model.row(index.row())
@@ -313,12 +411,28 @@ class PlaybookEditor(QDialog):
             notes.append("review due")
         return f"{article.title} — {' · '.join(notes)}"
 
-    def _update_state(self) -> None:
-        if self.slug is None:
+    def _refresh(self, then: Callable[[], None] | None = None) -> None:
+        """Read the open article's state and history again (never its text), then ``then``."""
+        self.runner.read(
+            _read_article,
+            self.slug,
+            on_done=partial(self._refreshed, then=then),
+            on_error=self._show_error,
+        )
+
+    def _refreshed(self, loaded: _Loaded, then: Callable[[], None] | None) -> None:
+        if loaded.slug == self.slug:
+            self._show_loaded(loaded)
+        if then is not None:
+            then()
+
+    def _show_loaded(self, loaded: _Loaded) -> None:
+        """The state line and the history of the article read (not the form)."""
+        self.history.show_revisions(loaded.slug, loaded.revisions, loaded.published)
+        working, published = loaded.article, loaded.published
+        if working is None:
             self.state_label.setText("New article: not saved yet. Agents will not see it.")
             return
-        working = store.get_article(self.slug)
-        published = store.published_revision(self.slug)
         if published is None:
             text = f"Revision {working.revision}, never published: agents do not see it yet."
         elif published == working.revision:
@@ -348,8 +462,8 @@ class PlaybookEditor(QDialog):
                 on_error=self._show_error,
             )
 
-    def _offer_unsaved(self) -> None:
-        kept = parse_state(drafts.load_draft(draft_key(self.slug)))
+    def _offer_unsaved(self, text: str | None) -> None:
+        kept = None if text is None else parse_state(text)
         self._recovered_state = kept if kept is not None and kept != self.form.state() else None
         self.recovered.setVisible(self._recovered_state is not None)
 
@@ -435,41 +549,47 @@ class PlaybookEditor(QDialog):
         if isinstance(result, _Conflicted):
             self._resolve(result)
             return
-        self._settle(result.article.slug, was, result.article.revision)
         if result.outcome is store.SaveOutcome.UNCHANGED:
-            self._show("Nothing changed since the last save.", result.warnings)
+            text = "Nothing changed since the last save."
         else:
-            self._show(
+            text = (
                 f"Saved as draft revision {result.article.revision}. "
-                "Agents see it once you publish.",
-                result.warnings,
+                "Agents see it once you publish."
             )
+        self._settle(result.article.slug, was, result.article.revision)
+        self._refresh(then=partial(self._show, text, result.warnings))
 
     def _published(self, done: _Published | _Conflicted, was: str | None) -> None:
         if isinstance(done, _Conflicted):
             self._resolve(done)
             return
         self._settle(done.article.slug, was, done.article.revision)
-        self._show(
-            f"Published revision {done.article.revision}: agents now see this text.",
-            done.saved.warnings,
+        self._refresh(
+            then=partial(
+                self._show,
+                f"Published revision {done.article.revision}: agents now see this text.",
+                done.saved.warnings,
+            )
         )
 
     def _restored(self, result: EditResult | EditConflict, number: int) -> None:
         if isinstance(result, EditConflict):
-            self.history.show_article(result.slug)
+            self._refresh()
             self._show_error(
                 f"{conflict_headline(result)} Nothing was restored: open the article again "
                 "to read their revision, then restore if it is still wanted."
             )
             return
-        self.open_article(result.article.slug)
         self.reload_list()
         self.playbookChanged.emit()
-        self._show(
-            f"Revision {number} is now the working copy (revision {result.article.revision}, "
-            "a draft). Publish it when it reads right.",
-            (),
+        self.open_article(
+            result.article.slug,
+            then=partial(
+                self._show,
+                f"Revision {number} is now the working copy "
+                f"(revision {result.article.revision}, a draft). Publish it when it reads right.",
+                (),
+            ),
         )
 
     def _settle(self, slug: str, was: str | None, revision: int) -> None:
@@ -482,9 +602,7 @@ class PlaybookEditor(QDialog):
             self._forget_unsaved(was)
         self.slug = slug
         self.base_revision = revision
-        self.history.show_article(slug)
         self.reload_list()
-        self._update_state()
         self.playbookChanged.emit()
 
     # -- someone else saved first -------------------------------------------------------
@@ -506,11 +624,10 @@ class PlaybookEditor(QDialog):
         was = self.slug
         self.slug = conflict.slug
         self.base_revision = theirs.number
-        self.history.show_article(conflict.slug)
         if choice is Choice.MERGE:
             self._show_theirs(theirs)
             self.dirty = True
-            self._update_state()
+            self._refresh()
             self._show(
                 f"Merging: your text is in the form, {theirs.saved_by}'s revision "
                 f"{theirs.number} beside it. Save when it reads right; it goes on top of theirs.",
@@ -521,7 +638,7 @@ class PlaybookEditor(QDialog):
             self.dirty = False
             self.theirs_panel.hide()
             self._forget_unsaved(was)
-            self._update_state()
+            self._refresh()
             self._show(
                 f"Kept {theirs.saved_by}'s revision {theirs.number}; your changes were dropped.",
                 (),

@@ -3,9 +3,16 @@
 Selecting one revision compares it with the one before it (what that save changed);
 selecting two (Ctrl+click) compares them, older on the left. Restoring never rewrites
 history: the editor writes the old text again as a new draft revision.
+
+The panel never queries the database on the UI thread: the editor reads the
+revisions through its runner and hands them over (:meth:`HistoryPanel.show_revisions`),
+and each comparison is read through the same runner; an answer for a selection that
+has since changed is dropped.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,22 +26,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from companion.errors import CompanionError
 from companion.users import User
-from kb import editing, store
+from kb import editing
 from kb.article import Status
+from kb.editing import DiffRow
 from kb.store import RevisionData
 from ui.diff_view import DiffTable
 from ui.list_model import RowListModel
+from ui.service_runner import ServiceRunner
 from ui.time_format import local_datetime
 
 
 class HistoryPanel(QWidget):
     restoreRequested = Signal(int)  # revision number
 
-    def __init__(self, user: User, parent: QWidget | None = None) -> None:
+    def __init__(self, user: User, runner: ServiceRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.user = user
+        self.runner = runner
+        self._asked = 0  # the comparison last asked for; older answers are dropped
         self.slug: str | None = None
         self._published: int | None = None
         self.model = RowListModel[RevisionData](
@@ -80,12 +90,14 @@ class HistoryPanel(QWidget):
         layout.addWidget(splitter)
         self._update_buttons()
 
-    def show_article(self, slug: str | None) -> None:
-        """List ``slug``'s revisions, newest first (None: a new, unsaved article)."""
+    def show_revisions(
+        self, slug: str | None, revisions: list[RevisionData], published: int | None
+    ) -> None:
+        """List ``slug``'s revisions (given oldest first), newest first; None: a new article."""
         self.slug = slug
-        revisions = [] if slug is None else list(reversed(store.list_revisions(slug)))
-        self._published = None if slug is None else store.published_revision(slug)
-        self.model.set_rows(revisions)
+        self._asked += 1
+        self._published = published
+        self.model.set_rows(list(reversed(revisions)))
         self.table.diff_model.set_rows([], ("Before", "After"))
         self._update_buttons()
 
@@ -112,6 +124,7 @@ class HistoryPanel(QWidget):
     def _compare_selected(self) -> None:
         numbers = self.selected_numbers()
         self._update_buttons()
+        self._asked += 1
         if self.slug is None or not numbers or len(numbers) > 2:
             self.table.diff_model.set_rows([], ("Before", "After"))
             if len(numbers) > 2:
@@ -122,11 +135,24 @@ class HistoryPanel(QWidget):
             old = max((n for n in self._all_numbers() if n < new), default=new)
         else:
             old, new = numbers
-        try:
-            rows = editing.diff(self.user, self.slug, old, new)
-        except CompanionError as exc:
+        asked = self._asked
+        self.runner.read(
+            editing.diff,
+            self.user,
+            self.slug,
+            old,
+            new,
+            on_done=partial(self._show_diff, asked=asked, old=old, new=new),
+            on_error=partial(self._show_refusal, asked=asked),
+        )
+
+    def _show_refusal(self, message: str, asked: int) -> None:
+        if asked == self._asked:
             self.table.diff_model.set_rows([], ("Before", "After"))
-            self.caption.setText(str(exc))
+            self.caption.setText(message)
+
+    def _show_diff(self, rows: list[DiffRow], asked: int, old: int, new: int) -> None:
+        if asked != self._asked:
             return
         self.table.diff_model.set_rows(rows, (f"Revision {old}", f"Revision {new}"))
         if old == new:
