@@ -1,7 +1,8 @@
 """The audit trail for supervisors: filter by person, action, object and dates; export CSV.
 
-Filters apply as they change (a read of at most a few hundred rows), newest events
-first. An impossible range (end before start) is said under the filters and the
+Filters apply as they change (a read of at most a few hundred rows, run by the
+window's runner off the UI thread), newest events first; an open view reads again
+whenever the runner reports a change, this desk's or another's. An impossible range (end before start) is said under the filters and the
 table keeps what it showed, rather than going blank for no visible reason. The
 export is written off the UI thread, because it also writes an audit event and
 the database may be busy.
@@ -21,6 +22,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QStandardPaths,
     Qt,
+    Signal,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,8 +41,8 @@ from PySide6.QtWidgets import (
 
 from companion import audit_query
 from companion.audit import AuditEntry
+from companion.changes import Changes
 from companion.clock import local_today
-from companion.errors import CompanionError
 from companion.users import User
 from ui.list_model import RowTableModel
 from ui.service_runner import ServiceRunner
@@ -77,6 +79,8 @@ class AuditTableModel(RowTableModel[AuditEntry]):
 
 
 class AuditView(QWidget):
+    eventsShown = Signal()  # the answer to the latest filters (or why it failed) is shown
+
     def __init__(self, user: User, runner: ServiceRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("auditView")
@@ -129,28 +133,53 @@ class AuditView(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
-        self._load_choices()
+        self._asked = 0  # the latest search asked for; older answers are dropped
+        self._choices_loaded = False
+        self.runner.read(
+            audit_query.filter_choices,
+            self.user,
+            on_done=self._load_choices,
+            on_error=self._choices_failed,
+        )
         for combo in (self.person, self.action, self.object_type):
             combo.currentIndexChanged.connect(self.apply_filters)
         for check, edit in ((self.since_on, self.since), (self.until_on, self.until)):
             check.toggled.connect(edit.setEnabled)
             check.toggled.connect(self.apply_filters)
             edit.dateChanged.connect(self.apply_filters)
+        self.runner.changed.connect(self._on_changes)
         self.apply_filters()
 
     def apply_filters(self) -> None:
-        try:
-            events = audit_query.search_events(
-                self.user,
-                actor=self.person.currentData(),
-                action=self.action.currentData(),
-                object_type=self.object_type.currentData(),
-                since=_chosen(self.since_on, self.since),
-                until=_chosen(self.until_on, self.until),
-                limit=SHOW_MAX,
-            )
-        except CompanionError as exc:
-            self._show_error(str(exc))
+        """Ask the runner for the events these filters choose; the newest answer is shown."""
+        self._asked += 1
+        asked = self._asked
+        self.runner.read(
+            audit_query.search_events,
+            self.user,
+            actor=self.person.currentData(),
+            action=self.action.currentData(),
+            object_type=self.object_type.currentData(),
+            since=_chosen(self.since_on, self.since),
+            until=_chosen(self.until_on, self.until),
+            limit=SHOW_MAX,
+            on_done=lambda events: self._show_events(asked, events),
+            on_error=lambda message: self._search_failed(asked, message),
+        )
+
+    def _on_changes(self, _changes: Changes) -> None:
+        """Something was written here or at another desk: an open trail reads again."""
+        if self.isVisible() and self._choices_loaded:
+            self.apply_filters()
+
+    def _search_failed(self, asked: int, message: str) -> None:
+        if asked != self._asked:
+            return
+        self._show_error(message)
+        self.eventsShown.emit()
+
+    def _show_events(self, asked: int, events: list[AuditEntry]) -> None:
+        if asked != self._asked:
             return
         self._show_error("")
         self.model.set_events(events)
@@ -162,6 +191,7 @@ class AuditView(QWidget):
             )
         else:
             self.message.setText(f"{len(events)} event{'s' if len(events) != 1 else ''}.")
+        self.eventsShown.emit()
 
     def export(self) -> None:
         events = self.model.events()
@@ -199,13 +229,23 @@ class AuditView(QWidget):
         self.message.clear()
         self._show_error(message)
 
-    def _load_choices(self) -> None:
+    def _choices_failed(self, message: str) -> None:
+        self._show_error(message)
+        self.setEnabled(False)
+
+    def _load_choices(self, choices: audit_query.AuditChoices) -> None:
+        """Fill the filter lists without each added item asking for a search of its own."""
+        combos = (self.person, self.action, self.object_type)
+        for combo in combos:
+            combo.blockSignals(True)
         try:
-            choices = audit_query.filter_choices(self.user)
-        except CompanionError as exc:
-            self._show_error(str(exc))
-            self.setEnabled(False)
-            return
+            self._fill_choices(choices)
+        finally:
+            for combo in combos:
+                combo.blockSignals(False)
+        self._choices_loaded = True
+
+    def _fill_choices(self, choices: audit_query.AuditChoices) -> None:
         self.person.addItem("Anyone", None)
         for person in choices.people:
             self.person.addItem(person.display_name, person.id)

@@ -4,8 +4,11 @@ An admin at another desk may disable or remove the account a window signed in wi
 the next service call is refused, and the window asks someone to sign in again with
 :func:`sign_in_again`, which says why before asking.
 
-Checking a password takes one Argon2 hash (well under a second), so it runs on the
-UI thread: the window does not exist yet, and nothing else is waiting on the loop.
+Checking a password reads the account and costs one Argon2 hash, so it runs off
+the UI thread through a :class:`~ui.service_runner.ServiceRunner`: the window's own
+when it asks again, a short-lived one at start-up (before the window exists). While
+the check runs the form is greyed out; cancelling drops its answer. A dialog made
+without a runner (some tests) checks directly.
 """
 
 from __future__ import annotations
@@ -27,13 +30,21 @@ from companion.errors import CompanionError
 from companion.text import NAME_MAX
 from companion.users import User
 from kb.workspace import Workspace
+from ui.service_runner import ServiceRunner
 
 
 class LoginDialog(QDialog):
     def __init__(
-        self, parent: QWidget | None = None, *, reason: str = "", cancel_text: str = "Quit"
+        self,
+        parent: QWidget | None = None,
+        *,
+        reason: str = "",
+        cancel_text: str = "Quit",
+        runner: ServiceRunner | None = None,
     ) -> None:
         super().__init__(parent)
+        self._runner = runner
+        self._check = 0  # the password check whose answer is awaited; 0 for none
         self.setWindowTitle("Sign in to Companion")
         self.setMinimumWidth(380)
         self._user: User | None = None
@@ -53,6 +64,7 @@ class LoginDialog(QDialog):
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+        self.sign_in_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()
@@ -78,6 +90,55 @@ class LoginDialog(QDialog):
                 self.name_edit if not name.strip() else self.password_edit,
             )
             return
+        if self._check:
+            return  # a check is already running; its answer decides
+        if self._runner is None:
+            self._check_here(name, password)
+            return
+        self._check = check = self._check + 1
+        self._set_checking(True)
+        self._runner.read(
+            authenticate,
+            name,
+            password,
+            on_done=lambda user: self._answered(check, user, ""),
+            on_error=lambda message: self._answered(check, None, message),
+        )
+
+    @property
+    def checking(self) -> bool:
+        """True while a password check runs off the UI thread."""
+        return bool(self._check)
+
+    def done(self, result: int) -> None:
+        self._forget_check()
+        super().done(result)
+
+    def _answered(self, check: int, user: User | None, message: str) -> None:
+        if check != self._check:
+            return  # cancelled meanwhile
+        self._forget_check()
+        if user is None:
+            self._refuse(message, self.password_edit)
+            return
+        self._user = user
+        super().accept()
+
+    def _forget_check(self) -> None:
+        if self._check:
+            self._check = 0
+            self._set_checking(False)
+
+    def _set_checking(self, checking: bool) -> None:
+        for widget in (self.name_edit, self.password_edit, self.sign_in_button):
+            widget.setEnabled(not checking)
+        if checking:
+            self.setCursor(Qt.CursorShape.WaitCursor)
+        else:
+            self.unsetCursor()
+
+    def _check_here(self, name: str, password: str) -> None:
+        """Without a runner (a dialog made on its own in tests): check on this thread."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self._user = authenticate(name, password)
@@ -100,9 +161,13 @@ def sign_in(workspace: Workspace, parent: QWidget | None = None) -> bool:
     """
     if not login_required():
         return True
-    dialog = LoginDialog(parent)
-    if dialog.exec() != LoginDialog.DialogCode.Accepted:
-        return False
+    runner = ServiceRunner(workspace.db_url)  # the window's own does not exist yet
+    try:
+        dialog = LoginDialog(parent, runner=runner)
+        if dialog.exec() != LoginDialog.DialogCode.Accepted:
+            return False
+    finally:
+        runner.stop()
     user = dialog.user()
     if user is None:
         return False
@@ -110,13 +175,15 @@ def sign_in(workspace: Workspace, parent: QWidget | None = None) -> bool:
     return True
 
 
-def sign_in_again(reason: str, parent: QWidget | None = None) -> User | None:
+def sign_in_again(
+    reason: str, parent: QWidget | None = None, *, runner: ServiceRunner | None = None
+) -> User | None:
     """Ask for a sign-in after the session's account was revoked; None if put off.
 
     Whoever signs in (the same person once re-enabled, or a colleague) carries on in
     the same window, so nothing typed there is lost.
     """
-    dialog = LoginDialog(parent, reason=reason, cancel_text="Not now")
+    dialog = LoginDialog(parent, reason=reason, cancel_text="Not now", runner=runner)
     if dialog.exec() != LoginDialog.DialogCode.Accepted:
         return None
     return dialog.user()

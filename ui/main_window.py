@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
             return
         self._asking_to_sign_in = True
         try:
-            user = sign_in_again(reason, self)
+            user = sign_in_again(reason, self, runner=self.runner)
         finally:
             self._asking_to_sign_in = False
         if user is None:

@@ -92,6 +92,7 @@ def test_signing_in_makes_the_workspace_act_as_that_person(
         dialog.name_edit.setText("ALICE")
         dialog.password_edit.setText(PASSWORD)
         dialog.accept()
+        qtbot.waitUntil(lambda: not dialog.checking, timeout=10_000)  # checked off-thread
         return dialog.result()
 
     monkeypatch.setattr(LoginDialog, "exec", type_and_submit)
@@ -244,6 +245,7 @@ def test_an_account_disabled_elsewhere_is_asked_to_sign_in_and_the_text_is_kept(
         dialog.name_edit.setText("Alice")
         dialog.password_edit.setText(PASSWORD)
         dialog.accept()
+        qtbot.waitUntil(lambda: not dialog.checking, timeout=10_000)  # the window's runner
         return dialog.result()
 
     monkeypatch.setattr(LoginDialog, "exec", alice_signs_in)

@@ -154,7 +154,12 @@ def trail(empty_workspace: Workspace, supervisor: User) -> User:
 def audit_view(qtbot: QtBot, supervisor: User, runner: ServiceRunner, trail: User) -> AuditView:
     widget = AuditView(supervisor, runner)
     _show(qtbot, widget, widget.model)
+    _settle(qtbot, runner)  # the filter choices and the first search, read off-thread
     return widget
+
+
+def _settle(qtbot: QtBot, runner: ServiceRunner) -> None:
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
 
 
 def _column(view: AuditView, column: int) -> list[str]:
@@ -162,29 +167,37 @@ def _column(view: AuditView, column: int) -> list[str]:
     return [model.index(row, column).data() for row in range(model.rowCount())]
 
 
-def test_filters_narrow_the_table(audit_view: AuditView) -> None:
+def test_filters_narrow_the_table(
+    qtbot: QtBot, audit_view: AuditView, runner: ServiceRunner
+) -> None:
     assert _column(audit_view, 1) == ["Tom Becker", "Local desk"]
     audit_view.person.setCurrentIndex(audit_view.person.findText("Tom Becker"))
+    _settle(qtbot, runner)
     assert _column(audit_view, 1) == ["Tom Becker"]
     assert _column(audit_view, 3)[0].startswith("call ")
     audit_view.person.setCurrentIndex(0)
     audit_view.object_type.setCurrentIndex(audit_view.object_type.findText("Customer"))
+    _settle(qtbot, runner)
     assert _column(audit_view, 1) == ["Local desk"]
     assert audit_view.message.text() == "1 event."
 
 
 def test_an_end_before_the_start_is_explained_and_the_table_kept(
-    qtbot: QtBot, audit_view: AuditView
+    qtbot: QtBot, audit_view: AuditView, runner: ServiceRunner
 ) -> None:
     today = local_today()
     audit_view.until_on.setChecked(True)
     audit_view.until.setDate(QDate(today.year, today.month, today.day).addDays(-10))
+    _settle(qtbot, runner)
     assert _column(audit_view, 1) == []
     assert audit_view.message.text() == "No events match these filters."
     audit_view.since_on.setChecked(True)
+    _settle(qtbot, runner)
     assert audit_view.error.isVisible()
     assert "is before the start date" in audit_view.error.text()
+    assert _column(audit_view, 1) == []
     audit_view.until_on.setChecked(False)
+    _settle(qtbot, runner)
     assert audit_view.error.isHidden()
     assert len(_column(audit_view, 1)) == 2
 
@@ -220,6 +233,15 @@ def test_an_unwritable_export_path_is_said_and_nothing_written(
     assert "Nothing was exported" in audit_view.error.text()
     assert audit_view.error.isVisible() and audit_view.export_button.isEnabled()
     assert not target.parent.exists()
+
+
+def test_an_open_trail_shows_what_is_done_meanwhile(
+    qtbot: QtBot, audit_view: AuditView, runner: ServiceRunner, empty_workspace: Workspace
+) -> None:
+    before = len(_column(audit_view, 1))
+    runner.submit(create_customer, empty_workspace.user, CustomerDetails.validate("Bea Lind"))
+    qtbot.waitUntil(lambda: len(_column(audit_view, 1)) == before + 1, timeout=10_000)
+    assert audit_view.message.text() == f"{before + 1} events."
 
 
 def test_the_team_view_shows_each_persons_load_and_the_chart_paints(

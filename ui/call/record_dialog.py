@@ -7,9 +7,10 @@ is matching it against what the caller remembers ("you rang me at four"). What
 people typed is shown literally: it is escaped before the Markdown is rendered, so
 a line starting with "#" or a pasted "<b>" stays text, and the HTML is sanitised.
 
-The Markdown is rendered in a worker thread (:class:`~ui.render_worker.BackgroundRenderer`),
+The record is read through the window's runner (off the UI thread) and the
+Markdown is rendered in a worker thread (:class:`~ui.render_worker.BackgroundRenderer`),
 so a long call never freezes the window that opened it; "Loading the record…" shows
-only if rendering takes long enough to notice.
+only if reading or rendering takes long enough to notice.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 from itertools import pairwise
 
 import peewee
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -38,7 +39,7 @@ from companion.errors import CompanionError
 from companion.promises import PromiseEventView
 from companion.users import User
 from ui.call.record_export import ask_and_export
-from ui.render_worker import BackgroundRenderer
+from ui.render_worker import LOADING_DELAY_MS, BackgroundRenderer
 from ui.service_runner import ServiceRunner
 from ui.time_format import local_datetime
 
@@ -126,6 +127,7 @@ class CallRecordDialog(QDialog):
         self._user = user
         self._call_id = call_id
         self._runner = runner
+        self._reading = False
         self.setWindowTitle("Call record")
         self.resize(760, 680)
         note = QLabel(
@@ -161,13 +163,38 @@ class CallRecordDialog(QDialog):
         self.browser.setFocus()
 
     def _load(self) -> None:
+        """Read the record through the window's runner; directly only without one (tests)."""
+        if self._runner is not None:
+            self._reading = True
+            QTimer.singleShot(LOADING_DELAY_MS, self, self._still_reading)
+            self._runner.read(
+                call_record,
+                self._user,
+                self._call_id,
+                on_done=self._show_read,
+                on_error=self._read_failed,
+            )
+            return
         try:
             record = call_record(self._user, self._call_id)
         except (CompanionError, peewee.DatabaseError) as exc:
-            self.browser.setPlainText(f"This call's record could not be shown.\n\n{exc}")
-            self.export_markdown.setEnabled(False)
-            self.export_pdf.setEnabled(False)
+            self._read_failed(str(exc))
             return
+        self._show_read(record)
+
+    def _still_reading(self) -> None:
+        if self._reading:
+            self._show_loading()
+
+    def _read_failed(self, reason: str) -> None:
+        self._reading = False
+        self.browser.setPlainText(f"This call's record could not be shown.\n\n{reason}")
+        self.export_markdown.setEnabled(False)
+        self.export_pdf.setEnabled(False)
+        self.recordShown.emit()
+
+    def _show_read(self, record: CallRecord) -> None:
+        self._reading = False
         started = local_datetime(record.call.started_at)
         self.setWindowTitle(
             f"Call record — {record.customer.display_name}, {started:%Y-%m-%d %H:%M}"
@@ -176,8 +203,8 @@ class CallRecordDialog(QDialog):
 
     @property
     def rendering(self) -> bool:
-        """True while the record is still being rendered."""
-        return self._renderer.busy
+        """True while the record is still being read or rendered."""
+        return self._reading or self._renderer.busy
 
     def _show_loading(self) -> None:
         self.browser.setHtml('<p class="loading">Loading the record…</p>')
