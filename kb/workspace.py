@@ -19,9 +19,10 @@ from pathlib import Path
 import peewee
 
 from companion import db as dbmod
+from companion import desk
 from companion.errors import DataDirUnavailable, os_error_reason
 from companion.migrations import migrate
-from companion.paths import index_dir, resolve_data_dir, resolve_db_url
+from companion.paths import index_dir, resolve_data_dir, resolve_db_url, site_setting
 from companion.schema import CORE
 from companion.users import User, local_user
 from kb import store
@@ -94,6 +95,7 @@ def open_workspace(
     """
     directory = resolve_data_dir(data_dir)
     url = resolve_db_url(directory, db_url)
+    desk.configure(site_setting(directory, "desk", "name"))
     database = dbmod.connect(url, (CORE.name, PLAYBOOK.name))
     location = dbmod.describe_location(url)
     index = SearchIndex(index_dir(directory), source=_article_loader(url))

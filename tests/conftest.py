@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from companion import desk
 from tests import postgres
 
 # Headless Qt, on a desk-sized virtual screen: the default offscreen screen is
@@ -57,6 +58,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COMPANION_APP_DIR", str(tmp_path / "app"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # The desk name a site.ini gave an earlier test's workspace is not this test's.
+    monkeypatch.setattr(desk, "_configured", None)
     return directory
 
 
