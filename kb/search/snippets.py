@@ -2,7 +2,7 @@
 
 Computed directly from the stored plain text and the query's terms, once per result
 set, instead of whoosh's per-hit highlighter that re-expands every prefix and fuzzy
-term for each hit (the slow tail measured in DESIGN.md). Ten hits of 600 words each
+term for each hit (the slow tail the search benchmark measured). Ten hits of 600 words each
 are 6,000 words per keystroke, so words are not examined one by one: the distinct
 words of the text are checked against the terms (a few hundred cached stem lookups),
 and one regex of the matching words finds every place they occur, at C speed.

@@ -1,6 +1,6 @@
 """The benchmark still runs: a tiny corpus through both engines and every kind of query.
 
-Speed is never asserted here (a timing test is a defect, see DESIGN.md); this only
+Speed is never asserted here (on shared machines a timing test only measures the neighbours); this only
 guards that ``make bench`` keeps working and measures engines that actually answer.
 """
 

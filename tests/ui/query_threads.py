@@ -7,7 +7,9 @@ returns the list it fills with the SQL of each query run on the calling (GUI) th
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,3 +30,10 @@ def queries_on_ui_thread(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(database.obj, "execute_sql", traced)
     return on_ui_thread
+
+
+@contextlib.contextmanager
+def queries_on_ui_thread_within(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Like :func:`queries_on_ui_thread`, but only while the ``with`` block runs."""
+    with monkeypatch.context() as patch:
+        yield queries_on_ui_thread(patch)

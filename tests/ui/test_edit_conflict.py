@@ -7,7 +7,6 @@ choice does what its button says. No database error ever reaches her.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -34,14 +33,6 @@ def grace(workspace: Workspace) -> User:
     workspace.ensure_index()
     workspace.user = create_user("Grace Okafor", Role.SUPERVISOR)
     return workspace.user
-
-
-@pytest.fixture
-def runner(qtbot: QtBot, workspace: Workspace) -> Iterator[ServiceRunner]:
-    service_runner = ServiceRunner(workspace.db_url)
-    yield service_runner
-    qtbot.waitUntil(lambda: service_runner.pending == 0, timeout=20_000)
-    service_runner.stop()
 
 
 @pytest.fixture

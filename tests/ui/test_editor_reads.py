@@ -9,7 +9,6 @@ article list follows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -33,14 +32,6 @@ def grace(workspace: Workspace) -> User:
     workspace.ensure_index()
     workspace.user = create_user("Grace", Role.SUPERVISOR)
     return workspace.user
-
-
-@pytest.fixture
-def runner(qtbot: QtBot, workspace: Workspace) -> Iterator[ServiceRunner]:
-    service_runner = ServiceRunner(workspace.db_url)
-    yield service_runner
-    qtbot.waitUntil(lambda: service_runner.pending == 0, timeout=20_000)
-    service_runner.stop()
 
 
 def _idle(qtbot: QtBot, runner: ServiceRunner) -> None:

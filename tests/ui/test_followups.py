@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -74,14 +73,6 @@ def desk(empty_workspace: Workspace) -> Desk:
         priyas=promise(bo_call, "Priya checks the invoice", TODAY, owner=priya),
         call_id=ana_call,
     )
-
-
-@pytest.fixture
-def runner(qtbot: QtBot, empty_workspace: Workspace) -> Iterator[ServiceRunner]:
-    service_runner = ServiceRunner(empty_workspace.db_url)
-    yield service_runner
-    qtbot.waitUntil(lambda: service_runner.pending == 0, timeout=20_000)
-    service_runner.stop()
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ order, writing nothing twice.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import peewee
 import pytest
@@ -24,6 +22,7 @@ from companion.db import database
 from companion.promises import PromiseState, get_promise, keep_promise
 from kb.workspace import Workspace
 from tests.ui.call_helpers import RepeatCaller, make_repeat_caller, wait_for_idle_runner
+from tests.ui.query_threads import queries_on_ui_thread
 from ui.main_window import MainWindow
 from ui.promise_actions import KeptDialog
 from ui.service_runner import ServiceRunner
@@ -240,16 +239,7 @@ def test_no_query_runs_on_the_ui_thread_through_a_whole_call(
     qtbot: QtBot, window: MainWindow, caller: RepeatCaller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wait_for_idle_runner(qtbot, window)
-    ui_thread = threading.current_thread()
-    on_ui_thread: list[str] = []
-    real = database.obj.execute_sql
-
-    def traced(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if threading.current_thread() is ui_thread:
-            on_ui_thread.append(sql)
-        return real(sql, params, *args, **kwargs)
-
-    monkeypatch.setattr(database.obj, "execute_sql", traced)
+    on_ui_thread = queries_on_ui_thread(monkeypatch)
     pane = window.call_pane
 
     # Find the caller, start the call, write to the record, promise something.

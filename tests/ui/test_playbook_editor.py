@@ -40,14 +40,6 @@ def grace(workspace: Workspace) -> User:
     return workspace.user
 
 
-@pytest.fixture
-def runner(qtbot: QtBot, workspace: Workspace) -> Iterator[ServiceRunner]:
-    service_runner = ServiceRunner(workspace.db_url)
-    yield service_runner
-    qtbot.waitUntil(lambda: service_runner.pending == 0, timeout=20_000)
-    service_runner.stop()
-
-
 def _watch(widget: QWidget, *models: QAbstractItemModel) -> None:
     for model in models:
         # Parented to the widget, so the tester checks the model for the whole test.

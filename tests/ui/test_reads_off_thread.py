@@ -7,11 +7,6 @@ round trip, so a read on the UI thread freezes the window for every keystroke.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 from argon2 import PasswordHasher
 from PySide6.QtCore import Qt
@@ -20,12 +15,12 @@ from pytestqt.qtbot import QtBot
 from companion import accounts
 from companion.accounts import create_account
 from companion.changes import Changes, Topic
-from companion.db import database
 from companion.phrasing import PhrasingRule
 from companion.phrasing_rules import save_rule
 from companion.users import Role, User, create_user
 from kb.workspace import Workspace
 from tests.ui.call_helpers import make_repeat_caller, wait_for_idle_runner
+from tests.ui.query_threads import queries_on_ui_thread_within
 from ui.audit_view import AuditView
 from ui.call.record_dialog import CallRecordDialog
 from ui.login_dialog import LoginDialog, sign_in_again
@@ -41,23 +36,6 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
         "password_hasher",
         lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1),
     )
-
-
-@contextmanager
-def queries_on_the_ui_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every SQL statement run on this (the UI) thread while the block runs."""
-    ui_thread = threading.current_thread()
-    seen: list[str] = []
-    real = database.obj.execute_sql
-
-    def traced(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if threading.current_thread() is ui_thread:
-            seen.append(sql)
-        return real(sql, params, *args, **kwargs)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(database.obj, "execute_sql", traced)
-        yield seen
 
 
 def test_audit_record_and_sign_in_read_nothing_on_the_ui_thread(
@@ -80,7 +58,7 @@ def test_audit_record_and_sign_in_read_nothing_on_the_ui_thread(
 
     monkeypatch.setattr(LoginDialog, "exec", alice_signs_in)
 
-    with queries_on_the_ui_thread(monkeypatch) as on_ui_thread:
+    with queries_on_ui_thread_within(monkeypatch) as on_ui_thread:
         audit = AuditView(supervisor, window.runner)
         qtbot.addWidget(audit)
         audit.show()
@@ -120,7 +98,7 @@ def test_a_wrong_password_is_refused_after_an_off_thread_check(
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    with queries_on_the_ui_thread(monkeypatch) as on_ui_thread:
+    with queries_on_ui_thread_within(monkeypatch) as on_ui_thread:
         qtbot.keyClicks(dialog.name_edit, "alice")
         qtbot.keyClicks(dialog.password_edit, "not the password")
         qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
@@ -155,7 +133,7 @@ def test_a_rule_saved_at_another_desk_reaches_the_composer_hints(
             why="A plain time gives the caller something to hold us to.",
         ),
     )
-    with queries_on_the_ui_thread(monkeypatch) as on_ui_thread:
+    with queries_on_ui_thread_within(monkeypatch) as on_ui_thread:
         # ... and this window's change feed publishes it.
         window.runner.publish(Changes.of([(Topic.RULES, "as-soon-as-possible")], remote=True))
         qtbot.waitUntil(lambda: "ASAP" in composer.phrasing_hint.text(), timeout=10_000)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,14 +28,6 @@ from ui.team_view import TODAY_BAR, TeamView
 @pytest.fixture
 def supervisor(empty_workspace: Workspace) -> User:
     return create_user("Sam Okafor", Role.SUPERVISOR)
-
-
-@pytest.fixture
-def runner(qtbot: QtBot, empty_workspace: Workspace) -> Iterator[ServiceRunner]:
-    service_runner = ServiceRunner(empty_workspace.db_url)
-    yield service_runner
-    qtbot.waitUntil(lambda: service_runner.pending == 0, timeout=20_000)
-    service_runner.stop()
 
 
 def _show(qtbot: QtBot, widget: QWidget, model: QAbstractItemModel) -> None:
