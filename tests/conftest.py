@@ -118,3 +118,17 @@ def postgres_test_db() -> str:
     _server_or_skip()
     postgres.empty_test_database()
     return postgres.postgres_url()
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real Argon2id, with parameters small enough for a test suite."""
+    from argon2 import PasswordHasher
+
+    from companion import accounts
+
+    monkeypatch.setattr(
+        accounts,
+        "password_hasher",
+        lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1),
+    )

@@ -6,21 +6,12 @@ import io
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from cli.main import parse_args, run_command
-from companion import accounts
 from companion.accounts import authenticate, login_required
 from kb.workspace import open_workspace
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        accounts,
-        "password_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1),
-    )
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def run(

@@ -32,14 +32,7 @@ from tests.companion.conftest import Records
 GOOD = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real Argon2id, with parameters small enough for a test suite."""
-    monkeypatch.setattr(
-        accounts,
-        "password_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1),
-    )
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def admin(records: Records, name: str = "Alice") -> User:

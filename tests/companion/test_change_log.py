@@ -17,9 +17,8 @@ from typing import Any
 
 import peewee
 import pytest
-from argon2 import PasswordHasher
 
-from companion import accounts, change_log, changes
+from companion import change_log, changes
 from companion.call_articles import CallArticle
 from companion.calls import Call, CallHolder, CallLink
 from companion.change_log import ORIGIN, ChangeRow, prune
@@ -119,18 +118,13 @@ class Prepared(Fixtures):
         return unseen
 
 
+@pytest.mark.usefixtures("cheap_hashing")
 @pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.id)
 def test_each_service_notes_exactly_what_it_changed(
     service: Service,
     empty_workspace: Workspace,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(
-        accounts,
-        "password_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1),
-    )
     admin = make_actors()["admin"]
     fixtures = Prepared(empty_workspace, tmp_path)
     with collecting() as collector:

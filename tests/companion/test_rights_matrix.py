@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 import companion
 import kb
@@ -426,18 +425,13 @@ def attempt(service: Service, fixtures: Fixtures, actor: User) -> Outcome:
     return ALLOWED
 
 
+@pytest.mark.usefixtures("cheap_hashing")
 @pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.id)
 def test_each_account_gets_the_right_answer_from_each_service(
     service: Service,
     empty_workspace: Workspace,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(
-        accounts,
-        "password_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1),
-    )
     fixtures = Fixtures(empty_workspace, tmp_path)
     actors = make_actors()
     got = {kind: attempt(service, fixtures, actor) for kind, actor in actors.items()}

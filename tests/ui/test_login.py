@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QDialog, QInputDialog
@@ -27,13 +26,7 @@ from ui.service_runner import ServiceRunner
 PASSWORD = "opens the desk"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        accounts,
-        "password_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1),
-    )
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def add_admin(workspace: Workspace, name: str = "Alice") -> User:

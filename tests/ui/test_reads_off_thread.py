@@ -8,7 +8,6 @@ round trip, so a read on the UI thread freezes the window for every keystroke.
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -29,13 +28,7 @@ from ui.main_window import MainWindow
 PASSWORD = "opens the desk"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        accounts,
-        "password_hasher",
-        lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1),
-    )
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def test_audit_record_and_sign_in_read_nothing_on_the_ui_thread(
