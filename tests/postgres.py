@@ -13,8 +13,11 @@ name must contain "test", since it is wiped before every test.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import uuid
+from collections.abc import Iterator
 from urllib.parse import urlparse, urlunparse
 
 PG_URL_ENV = "COMPANION_TEST_PG_URL"
@@ -195,3 +198,18 @@ def _raw(data_dir: object, sql: str, params: tuple[object, ...], *, fetch: bool)
             return [tuple(row) for row in cursor.fetchall()]
         connection.commit()
         return cursor.rowcount
+
+
+@contextlib.contextmanager
+def login_role(prefix: str, password: str) -> Iterator[str]:
+    """A login role with ``password`` owning a database of the same name; both dropped after."""
+    role = f"{prefix}_{uuid.uuid4().hex[:8]}_test"
+    with admin_connect() as admin:  # type: ignore[attr-defined]
+        admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        admin.execute(f'CREATE DATABASE "{role}" OWNER "{role}"')
+    try:
+        yield role
+    finally:
+        drop_database(database_url(role))
+        with admin_connect() as admin:  # type: ignore[attr-defined]
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,14 +90,8 @@ def test_a_site_ini_that_cannot_be_read_is_named_in_one_line(
 @pytest.fixture
 def site_role(postgres_server_url: str) -> Iterator[str]:
     """A site's role with a password and its own database, as the README sets them up."""
-    role = f"p1_site_{uuid.uuid4().hex[:8]}_test"
-    with postgres.admin_connect() as admin:  # type: ignore[attr-defined]
-        admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{PASSWORD}'")
-        admin.execute(f'CREATE DATABASE "{role}" OWNER "{role}"')
-    yield role
-    postgres.drop_database(postgres.database_url(role))
-    with postgres.admin_connect() as admin:  # type: ignore[attr-defined]
-        admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+    with postgres.login_role("site", PASSWORD) as role:
+        yield role
 
 
 def test_a_desk_set_up_by_site_ini_and_a_password_file_adds_the_first_admin(

@@ -63,14 +63,8 @@ def scratch_db(postgres_server_url: str) -> Iterator[str]:
 @pytest.fixture
 def role_with_password(postgres_server_url: str) -> Iterator[str]:
     """A login role with a password, owning a database of the same name."""
-    role = f"p1_desk_{uuid.uuid4().hex[:8]}_test"
-    with postgres.admin_connect() as admin:  # type: ignore[attr-defined]
-        admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{PASSWORD}'")
-        admin.execute(f'CREATE DATABASE "{role}" OWNER "{role}"')
-    yield role
-    postgres.drop_database(postgres.database_url(role))
-    with postgres.admin_connect() as admin:  # type: ignore[attr-defined]
-        admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+    with postgres.login_role("desk", PASSWORD) as role:
+        yield role
 
 
 def _require_password_auth(role: str) -> None:
