@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-from companion.db import BUSY_TIMEOUT_MS, describe_location
+from companion.db import BUSY_TIMEOUT_MS, describe_location, url_without_password
 from companion.errors import DatabaseUnavailable, InvalidInput, os_error_reason
 
 SCHEMA_TABLE = "schema_version"
@@ -136,7 +136,7 @@ def restore_database(
 def _sqlite_file(url: str, action: str) -> Path:
     scheme = urlparse(url).scheme
     if scheme in ("postgres", "postgresql"):
-        shown = _without_password(url)
+        shown = url_without_password(url)
         if action == "back up":
             advice = f"pg_dump --format=custom --file companion.dump '{shown}'"
         else:
@@ -148,14 +148,6 @@ def _sqlite_file(url: str, action: str) -> Path:
     if scheme not in ("sqlite", "sqlite3"):
         raise InvalidInput(f"Cannot {action} {url!r}: only SQLite databases are backed up here.")
     return Path(describe_location(url)).expanduser()
-
-
-def _without_password(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.password is None:
-        return url
-    netloc = parsed.netloc.replace(f":{parsed.password}@", "@", 1)
-    return parsed._replace(netloc=netloc).geturl()
 
 
 def _backup_target(destination: Path) -> Path:

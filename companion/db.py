@@ -147,6 +147,15 @@ def close_all(db: peewee.Database) -> None:
         db.close()
 
 
+def url_without_password(url: str) -> str:
+    """``url`` fit to print in a command people copy: any password in it left out."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.replace(f":{parsed.password}@", "@", 1)
+    return parsed._replace(netloc=netloc).geturl()
+
+
 def describe_location(url: str) -> str:
     """A human name for the database: the file path for SQLite, host/db otherwise."""
     parsed = urlparse(url)

@@ -13,13 +13,12 @@ from __future__ import annotations
 import shlex
 import sys
 from importlib.resources import files
-from urllib.parse import urlparse
 
 import peewee
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from companion.accounts import require_accounts_on_shared_store
-from companion.db import translate_errors
+from companion.db import translate_errors, url_without_password
 from companion.errors import CompanionError, describe_os_error
 from kb.workspace import Workspace, open_workspace
 from ui.login_dialog import sign_in
@@ -70,17 +69,9 @@ def first_admin_command(data_dir: str | None, db_url: str | None) -> str:
     if data_dir:
         words += ["--data-dir", data_dir]
     if db_url:
-        words += ["--db", _without_password(db_url)]
+        words += ["--db", url_without_password(db_url)]
     words += ["user", "add", "YOUR NAME", "--role", "admin", "--password-stdin"]
     return shlex.join(words)
-
-
-def _without_password(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.password is None:
-        return url
-    netloc = parsed.netloc.replace(f":{parsed.password}@", "@", 1)
-    return parsed._replace(netloc=netloc).geturl()
 
 
 def run_app(data_dir: str | None = None, db_url: str | None = None) -> int:
