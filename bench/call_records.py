@@ -45,6 +45,7 @@ from companion.history import history
 from companion.migrations import migrate
 from companion.promises import Promise, PromiseEvent, promises_due
 from companion.schema import CORE
+from companion.sites import this_site_id
 from companion.users import Role, User, create_user, local_user
 
 FIRST = [
@@ -287,6 +288,7 @@ def build(customers: int, entries: int, seed: int, today: date) -> dict[str, Any
 def _customers(
     ids: list[str], names: list[str], user: User, now: datetime
 ) -> Iterator[dict[str, Any]]:
+    site = this_site_id()
     for cid, name in zip(ids, names, strict=True):
         yield {
             "id": cid,
@@ -297,6 +299,7 @@ def _customers(
             "created_by": user.id,
             "created_at": now,
             "updated_at": now,
+            "site": site,
         }
 
 
@@ -368,6 +371,7 @@ def _calls(
     count: int,
     now: datetime,
 ) -> list[dict[str, Any]]:
+    site = this_site_id()
     owners = [regular] * HISTORY_CALLS + [c for c in linked for _ in range(20)]
     owners += [rng.choice(ids[4:]) for _ in range(max(0, count - len(owners)))]
     calls = []
@@ -386,6 +390,7 @@ def _calls(
                 "summary": rng.choice(PHRASES),
                 "created_at": started,
                 "updated_at": started,
+                "site": site,
             }
         )
     return calls

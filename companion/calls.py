@@ -25,6 +25,7 @@ from companion.errors import InvalidInput, NotFound
 from companion.outage import already_written
 from companion.permissions import require_active
 from companion.rows import stored_choice, tuples
+from companion.sites import this_site_id
 from companion.text import FIELD_MAX, NOTE_MAX, clean_text, parse_choice
 from companion.users import User, UserRef, user_ref
 
@@ -99,6 +100,8 @@ class Call(BaseModel):
     closed_by_id: str | None
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
+    # The site (companion.sites) where the call was taken; core migration 8.
+    site = peewee.CharField(max_length=36, index=True, default=this_site_id)
 
     class Meta:
         table_name = "calls"
@@ -202,7 +205,12 @@ def start_call(
             return get_call(user, done.id)
         customer = live_customer(customer_id)
         call = Call.create(
-            id=call_id or new_id(), customer=customer.id, agent=user, direction=way.value, **text
+            id=call_id or new_id(),
+            customer=customer.id,
+            agent=user,
+            direction=way.value,
+            site=this_site_id(),
+            **text,
         )
         audit.record(
             user, Action.CREATE, "call", call.id, customer=customer.id, direction=way.value, **text

@@ -20,6 +20,7 @@ from companion.errors import InvalidInput, NotFound
 from companion.phones import format_phone
 from companion.rows import tuples
 from companion.settings import phone_region
+from companion.sites import this_site_id
 from companion.text import fold, search_key
 from companion.users import User
 
@@ -44,6 +45,8 @@ class Customer(BaseModel):
     created_by = peewee.ForeignKeyField(User, on_delete="RESTRICT")
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
+    # The site (companion.sites) where the record was created; core migration 8.
+    site = peewee.CharField(max_length=36, index=True, default=this_site_id)
 
     class Meta:
         table_name = "customers"

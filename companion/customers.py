@@ -37,6 +37,7 @@ from companion.errors import InvalidInput
 from companion.outage import already_written
 from companion.permissions import require_active
 from companion.phones import Phone, format_phone, normalise_phone
+from companion.sites import this_site_id
 from companion.text import NAME_MAX, NOTE_MAX, clean_text
 from companion.users import User
 
@@ -155,6 +156,7 @@ def create_customer(
             is_organisation=details.is_organisation,
             notes=details.notes,
             created_by=user,
+            site=this_site_id(),
         )
         _write_identifiers(customer.id, details)
         replace_name_keys(customer.id, details.display_name)

@@ -46,6 +46,7 @@ from companion.entries import Entry, EntryKind
 from companion.errors import InvalidInput
 from companion.permissions import ADMINS, require_role
 from companion.promises import Promise, PromiseEvent, PromiseState
+from companion.sites import this_site_id
 from companion.text import fold
 from companion.users import User, create_user, find_user
 
@@ -81,7 +82,11 @@ def load_demo(user: User, *, seed: int = DEMO_SEED, now: datetime | None = None)
         people = _customers(rows, rng, user, moment)
         _links(rows, user, people, moment)
         _calls(rows, rng, agents, people, moment)
+        here = this_site_id()
         for model, table in rows.tables():
+            if model in (Customer, Call):
+                for row in table:
+                    row["site"] = here
             insert_rows(model, table)
         _note_changes(rows)
         audit.record(user, Action.CREATE, "demo_data", "demo", seed=seed, **rows.counts())

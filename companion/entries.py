@@ -52,7 +52,8 @@ class Entry(BaseModel):
 
     class Meta:
         table_name = "entries"
-        indexes = ((("call", "seq"), True),)
+        # Not unique since core migration 8: see companion.schema._add_sites.
+        indexes = ((("call", "seq"), False),)
 
 
 @dataclass(frozen=True)

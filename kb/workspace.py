@@ -19,7 +19,7 @@ from pathlib import Path
 import peewee
 
 from companion import db as dbmod
-from companion import desk
+from companion import desk, sites
 from companion.errors import DataDirUnavailable, os_error_reason
 from companion.migrations import migrate
 from companion.paths import index_dir, resolve_data_dir, resolve_db_url, site_setting
@@ -96,6 +96,7 @@ def open_workspace(
     directory = resolve_data_dir(data_dir)
     url = resolve_db_url(directory, db_url)
     desk.configure(site_setting(directory, "desk", "name"))
+    sites.configure(site_setting(directory, "site", "name"))
     database = dbmod.connect(url, (CORE.name, PLAYBOOK.name))
     location = dbmod.describe_location(url)
     index = SearchIndex(index_dir(directory), source=_article_loader(url))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from companion import desk
+from companion import desk, sites
 from tests import postgres
 
 # Headless Qt, on a desk-sized virtual screen: the default offscreen screen is
@@ -60,6 +60,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     # The desk name a site.ini gave an earlier test's workspace is not this test's.
     monkeypatch.setattr(desk, "_configured", None)
+    monkeypatch.setattr(sites, "_configured", None)
     return directory
 
 
