@@ -33,6 +33,7 @@ class Topic(StrEnum):
     ARTICLES = "articles"
     RULES = "rules"
     ACCOUNTS = "accounts"
+    RELEASES = "releases"
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class Changes:
 
     ``customers`` also holds the customer of every changed call, entry and promise,
     so a caller card refreshes when anything it shows has moved. Articles are named
-    by slug. ``remote`` is true when the changes were made at another desk (or by
+    by slug, releases by release id (applied, or a conflict of theirs resolved).
+    ``remote`` is true when the changes were made at another desk (or by
     another process on this one).
     """
 
@@ -52,6 +54,7 @@ class Changes:
     articles: frozenset[str] = frozenset()
     rules: frozenset[str] = frozenset()
     accounts: frozenset[str] = frozenset()
+    releases: frozenset[str] = frozenset()
     remote: bool = field(default=False, compare=False)
 
     def __bool__(self) -> bool:
