@@ -120,18 +120,26 @@ class PlaybookPane(QWidget):
         results_layout.addWidget(self.status_label)
         results_layout.addWidget(self.results_view, 1)
 
+        # Bars about the open article (e.g. a release conflict) sit just above it.
+        article_panel = QWidget()
+        self._article_layout = QVBoxLayout(article_panel)
+        self._article_layout.setContentsMargins(0, 0, 0, 0)
+        self._article_layout.setSpacing(4)
+        self._article_layout.addWidget(self.viewer, 1)
+
         # Results above the article: beside the call pane the playbook is a column, and an
         # article needs the column's full width to be read at a glance.
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("playbookSplitter")
         self.splitter.addWidget(results_panel)
-        self.splitter.addWidget(self.viewer)
+        self.splitter.addWidget(article_panel)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
+        self._layout = layout
         layout.addLayout(search_row)
         layout.addLayout(stage_row)
         layout.addWidget(self.splitter, 1)
@@ -148,6 +156,14 @@ class PlaybookPane(QWidget):
         self._update_navigation()
 
     # -- actions -------------------------------------------------------------------
+
+    def add_banner(self, banner: QWidget) -> None:
+        """A calm bar at the top of the pane, above the search box (e.g. a release notice)."""
+        self._layout.insertWidget(0, banner)
+
+    def add_article_bar(self, bar: QWidget) -> None:
+        """A bar about the open article, just above it (e.g. its release conflict)."""
+        self._article_layout.insertWidget(0, bar)
 
     def focus_search(self) -> None:
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
