@@ -6,6 +6,12 @@ and the kept-on-time rate is written out beside the chart, so nobody has to read
 value off an axis, and the view reads the same to a screen reader as to the eye.
 The figures are read through the window's runner (off the UI thread) and read again
 whenever calls or promises change, here or at another desk.
+
+At head office, which holds call records imported from other sites, a "Site" choice
+(All sites, then each known site) narrows every figure to the calls taken at one
+site; the list of sites is read with the figures, so a new site appears after its
+first import. A store that knows only itself hides the choice: there is nothing to
+narrow.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,6 +38,7 @@ from PySide6.QtWidgets import (
 from companion import team
 from companion.changes import Changes, Topic
 from companion.clock import local_today
+from companion.sites import Site, known_sites
 from companion.team import AgentDay, KeptOnTime
 from companion.users import User
 from ui.list_model import RowTableModel
@@ -139,15 +147,20 @@ class TeamFigures:
     rows: list[AgentDay]
     days: list[tuple[date, int]]
     kept: KeptOnTime
+    sites: list[Site]
 
 
-def team_figures(user: User, day: date) -> TeamFigures:
-    """Everything the view shows, read in one job."""
+def team_figures(user: User, day: date, site: str | None = None) -> TeamFigures:
+    """Everything the view shows, at one site or all (None), read in one job."""
     return TeamFigures(
-        team.team_summary(user, day),
-        team.promises_due_per_day(user, day, CHART_DAYS),
-        team.kept_on_time_rate(user, day, RATE_DAYS),
+        team.team_summary(user, day, site),
+        team.promises_due_per_day(user, day, CHART_DAYS, site),
+        team.kept_on_time_rate(user, day, RATE_DAYS, site),
+        known_sites(),
     )
+
+
+ALL_SITES = "All sites"
 
 
 class TeamView(QWidget):
@@ -187,6 +200,21 @@ class TeamView(QWidget):
         self.rate_caption.setMaximumWidth(220)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.site_choice = QComboBox()
+        self.site_choice.setObjectName("teamSite")
+        self.site_choice.setAccessibleName("Site")
+        self.site_choice.setToolTip("Show the figures of calls taken at one site, or all")
+        self.site_choice.addItem(ALL_SITES, None)
+        self.site_choice.currentIndexChanged.connect(lambda _index: self.refresh())
+        site_label = QLabel("&Site:")
+        site_label.setBuddy(self.site_choice)
+        self.site_row = QWidget()
+        site_box = QHBoxLayout(self.site_row)
+        site_box.setContentsMargins(0, 0, 0, 0)
+        site_box.addWidget(site_label)
+        site_box.addWidget(self.site_choice)
+        site_box.addStretch(1)
+        self.site_row.hide()
         chart_title = QLabel(f"Promises due, next {CHART_DAYS} days")
         chart_title.setProperty("cardTitle", True)
         rate_title = QLabel(f"Kept on time, last {RATE_DAYS} days")
@@ -207,6 +235,7 @@ class TeamView(QWidget):
         table_title.setProperty("cardTitle", True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
+        layout.addWidget(self.site_row)
         layout.addWidget(table_title)
         layout.addWidget(self.table, 1)
         layout.addLayout(lower, 1)
@@ -218,9 +247,16 @@ class TeamView(QWidget):
         if changes.touches(Topic.CALLS, Topic.PROMISES, Topic.ACCOUNTS):
             self.refresh()
 
+    @property
+    def site(self) -> str | None:
+        """The id of the site whose figures are shown, or None for all sites."""
+        chosen = self.site_choice.currentData()
+        return None if chosen is None else str(chosen)
+
     def refresh(self) -> None:
         """Read the figures again; a refusal or a busy database is said, not hidden."""
         day = self.today()
+        site = self.site
         self._request += 1
         request = self._request
 
@@ -228,6 +264,7 @@ class TeamView(QWidget):
             if request != self._request:
                 return
             self.message.hide()
+            self._show_sites(figures.sites)
             self.model.set_rows(figures.rows)
             self.chart.set_days(figures.days, day)
             self._show_rate(figures.kept)
@@ -237,7 +274,30 @@ class TeamView(QWidget):
                 self.message.setText(message)
                 self.message.show()
 
-        self.runner.read(team_figures, self.user, day, on_done=loaded, on_error=failed)
+        self.runner.read(team_figures, self.user, day, site, on_done=loaded, on_error=failed)
+
+    def _show_sites(self, sites: list[Site]) -> None:
+        """Offer every known site, keeping the one chosen; shown once there are two."""
+        names = [
+            f"{site.name} (this site)" if n == 0 else site.name for n, site in enumerate(sites)
+        ]
+        wanted = [(ALL_SITES, None), *zip(names, (site.id for site in sites), strict=True)]
+        have = [
+            (self.site_choice.itemText(i), self.site_choice.itemData(i))
+            for i in range(self.site_choice.count())
+        ]
+        if wanted != have:
+            chosen = self.site
+            self.site_choice.blockSignals(True)
+            self.site_choice.clear()
+            for name, site_id in wanted:
+                self.site_choice.addItem(name, site_id)
+            found = self.site_choice.findData(chosen) if chosen is not None else 0
+            self.site_choice.setCurrentIndex(max(found, 0))
+            self.site_choice.blockSignals(False)
+            if chosen is not None and found < 0:
+                self.refresh()  # the chosen site is gone: show all sites' figures
+        self.site_row.setVisible(len(sites) > 1)
 
     def _show_rate(self, kept: KeptOnTime) -> None:
         if kept.rate is None:
