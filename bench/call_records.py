@@ -403,10 +403,11 @@ def _entries(
     agents: list[User],
     today: date,
     now: datetime,
+    per_call: int = ENTRIES_PER_CALL,
 ) -> Iterator[dict[str, Any]]:
     counter = 0
     for call in calls:
-        for seq in range(1, ENTRIES_PER_CALL + 1):
+        for seq in range(1, per_call + 1):
             counter += 1
             entry_id, promised = new_id(), counter % PROMISE_EVERY == 0
             yield {
