@@ -3,12 +3,16 @@
 The command line never imports Qt; the window is imported only when no sub-command
 is given. Someone trying ``python main.py`` with a Python that lacks the pinned
 dependencies (the system one, not ``.venv``) gets one line saying what to run
-instead, not an import traceback.
+instead, not an import traceback. The offline installer's frozen app runs this file
+too; there a missing package is a flaw of the build, so it keeps its traceback, and
+a Qt that cannot load points at the installer's library check.
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
+from pathlib import Path
 
 MINIMUM_PYTHON = (3, 11)
 # The packages this repository provides: a missing one is a broken checkout, not a
@@ -19,6 +23,8 @@ HOW_TO_RUN = "Run `make run` (it creates .venv with the pinned dependencies), or
 
 def _missing_package(exc: ImportError) -> str | None:
     """The one-line explanation for a missing third-party package, or None."""
+    if getattr(sys, "frozen", False):
+        return None
     missing = (exc.name or "").split(".")[0]
     if isinstance(exc, ModuleNotFoundError) and missing and missing not in OWN_PACKAGES:
         return f"Companion cannot start: the Python package '{missing}' is missing. {HOW_TO_RUN}."
@@ -47,9 +53,16 @@ def main(argv: list[str] | None = None) -> int:
             f"Companion cannot open its window: Qt did not load ({exc}). Run "
             "`sh tools/ensure-qt-libs.sh .venv/bin/python` to find and install what is missing."
         )
+        if getattr(sys, "frozen", False):
+            installer = Path(sys.executable).resolve().parent / "install.sh"
+            qt_failed = (
+                f"Companion cannot open its window: Qt did not load ({exc}). Run "
+                f"`sh {shlex.quote(str(installer))} --check` to see which system packages "
+                "it needs."
+            )
         qt_related = "shared object" in str(exc) or (exc.name or "").startswith("PySide6")
         return _explain(exc, _missing_package(exc) or (qt_failed if qt_related else None))
-    return run_app(data_dir=args.data_dir, db_url=args.db)
+    return run_app(data_dir=args.data_dir, db_url=args.db, quit_when_shown=args.quit_when_shown)
 
 
 def _explain(exc: ImportError, message: str | None) -> int:

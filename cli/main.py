@@ -22,7 +22,9 @@ from cli import (
     user_commands,
 )
 from companion.errors import CompanionError, describe_os_error
+from companion.launcher import program_name
 from companion.paths import DATA_DIR_ENV, DB_URL_ENV
+from companion.version import app_version
 
 EXIT_USER_ERROR = 1
 
@@ -31,7 +33,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="main.py",
+        prog=program_name(),
         description="Companion: a searchable call playbook beside live call notes. "
         "Without a command, opens the window.",
     )
@@ -46,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help=f"database URL, e.g. sqlite:///path/companion.db or postgresql://host/name "
         f"(env {DB_URL_ENV}; default: SQLite in the data dir)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
+    parser.add_argument(
+        "--quit-when-shown",
+        action="store_true",
+        help="open the window, print a line once it is shown, and close it: checks that "
+        "an install can start its window",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     playbook_commands.register(commands)

@@ -9,11 +9,9 @@ admins have all forgotten their passwords.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import shlex
 import sys
-from pathlib import Path
 from typing import Any
 
 from cli.output import print_json, when
@@ -26,6 +24,7 @@ from companion.accounts import (
     set_password,
 )
 from companion.errors import InvalidInput
+from companion.launcher import command_words
 from companion.users import Role, User, get_user
 
 ACTING_NOTE = (
@@ -150,21 +149,13 @@ def first_admin_command(args: argparse.Namespace) -> str:
     Accounts with passwords turn sign-in on, so the first one must be an admin's; the
     refusal says what to type rather than leaving the desk to work out the order.
     """
-    words = [_python_as_typed(), "main.py"]
+    words = command_words()
     if args.data_dir:
         words += ["--data-dir", args.data_dir]
     if args.db:
         words += ["--db", args.db]
     words += ["user", "add", "YOUR NAME", "--role", "admin", "--password-stdin"]
     return f"{shlex.join(words)} < admin-password.txt"
-
-
-def _python_as_typed() -> str:
-    """The interpreter as the user would type it: relative when it is under this folder."""
-    executable = Path(sys.executable)
-    with contextlib.suppress(ValueError):
-        return str(executable.relative_to(Path.cwd()))
-    return str(executable)
 
 
 def describe_state(account: Account) -> str:

@@ -6,9 +6,9 @@ wins, then ``COMPANION_DATA_DIR``, then the platform's user data directory.
 
 The database follows the same rule: ``--db``, then ``COMPANION_DB_URL``, then a
 ``site.ini`` (``[database] url = ...``) that an installer drops in the data dir or
-next to the app (the folder holding main.py; the data dir's copy wins), then SQLite
-in the data dir. A site points every desk at its shared PostgreSQL store this way
-without anyone typing a URL.
+next to the app (the folder holding main.py, or the installed app's ``companion``
+executable; the data dir's copy wins), then SQLite in the data dir. A site points
+every desk at its shared PostgreSQL store this way without anyone typing a URL.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import platformdirs
 
 from companion.errors import DataDirUnavailable, InvalidInput, os_error_reason
+from companion.launcher import app_dir
 
 APP_NAME = "Companion"
 DATA_DIR_ENV = "COMPANION_DATA_DIR"
@@ -29,7 +30,7 @@ INDEX_DIRNAME = "search-index"
 SITE_FILENAME = "site.ini"
 # Where the app-wide site.ini is looked for; tests point it at a folder of their own.
 APP_DIR_ENV = "COMPANION_APP_DIR"
-APP_DIR = Path(__file__).resolve().parent.parent
+APP_DIR = app_dir()
 
 
 def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -15,11 +15,13 @@ import sys
 from importlib.resources import files
 
 import peewee
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from companion.accounts import require_accounts_on_shared_store
 from companion.db import translate_errors, url_without_password
 from companion.errors import CompanionError, describe_os_error
+from companion.launcher import command_words
 from kb.workspace import Workspace, open_workspace
 from ui.login_dialog import sign_in
 from ui.main_window import MainWindow
@@ -65,7 +67,7 @@ def open_or_explain(data_dir: str | None, db_url: str | None) -> Workspace | Non
 
 def first_admin_command(data_dir: str | None, db_url: str | None) -> str:
     """The command line that adds the first admin, with the options this window had."""
-    words = [sys.executable, "main.py"]
+    words = command_words()
     if data_dir:
         words += ["--data-dir", data_dir]
     if db_url:
@@ -74,7 +76,15 @@ def first_admin_command(data_dir: str | None, db_url: str | None) -> str:
     return shlex.join(words)
 
 
-def run_app(data_dir: str | None = None, db_url: str | None = None) -> int:
+def run_app(
+    data_dir: str | None = None, db_url: str | None = None, quit_when_shown: bool = False
+) -> int:
+    """Open the window and run until it closes; the process's exit status.
+
+    ``quit_when_shown`` (``--quit-when-shown``) closes the window as soon as the event
+    loop has shown it, saying so on stdout: an installer's check that Qt, its platform
+    plugin and the data all load on this machine, with nobody there to close it.
+    """
     app = create_application()
     workspace = open_or_explain(data_dir, db_url)
     if workspace is None:
@@ -84,7 +94,14 @@ def run_app(data_dir: str | None = None, db_url: str | None = None) -> int:
         return 0
     window = MainWindow(workspace)
     window.show()
+    if quit_when_shown:
+        QTimer.singleShot(0, lambda: _report_and_close(window))
     try:
         return app.exec()
     finally:
         workspace.close()
+
+
+def _report_and_close(window: MainWindow) -> None:
+    print(f"The window opened: {window.windowTitle()}", flush=True)
+    window.close()
