@@ -203,6 +203,7 @@ class TeamView(QWidget):
         self.site_choice = QComboBox()
         self.site_choice.setObjectName("teamSite")
         self.site_choice.setAccessibleName("Site")
+        self.site_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.site_choice.setToolTip("Show the figures of calls taken at one site, or all")
         self.site_choice.addItem(ALL_SITES, None)
         self.site_choice.currentIndexChanged.connect(lambda _index: self.refresh())
