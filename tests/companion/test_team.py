@@ -6,10 +6,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from companion.calls import close_call, start_call
+from companion.calls import Call, close_call, start_call
 from companion.clock import local_today
+from companion.entries import Entry
 from companion.errors import InvalidInput, PermissionDenied
-from companion.promises import keep_promise, record_promise, reschedule_promise, withdraw_promise
+from companion.promises import (
+    Promise,
+    keep_promise,
+    record_promise,
+    reschedule_promise,
+    withdraw_promise,
+)
+from companion.sites import Site, remember_site, this_site_id
 from companion.team import AgentDay, kept_on_time_rate, promises_due_per_day, team_summary
 from companion.users import Role, User, create_user
 from tests.companion.conftest import Records
@@ -102,3 +110,46 @@ def test_an_agent_cannot_see_the_team_overview(records: Records, call: object) -
     agent = records.agent("Tom Becker")
     with pytest.raises(PermissionDenied, match="needs a supervisor or admin account"):
         call(agent)  # type: ignore[operator]
+
+
+def test_every_figure_narrows_to_the_calls_of_one_site(records: Records, supervisor: User) -> None:
+    """Head office's overview of one site: that site's calls and its calls' promises only."""
+    today = local_today()
+    here = this_site_id()
+    north = Site("0b6f3a52-1c1e-4c11-9f5e-3a7d2c0e8b42", "North branch")
+    tom, nina = records.agent("Tom Becker"), records.agent("Nina Park")
+    on_time = _promise(records, tom, today + timedelta(days=1))
+    keep_promise(tom, on_time, "Done early")
+    late = _promise(records, tom, today - timedelta(days=1))
+    keep_promise(tom, late, "Done a day late")
+    north_promises = [
+        _promise(records, nina, today),
+        _promise(records, nina, today + timedelta(days=2)),
+        _promise(records, nina, today - timedelta(days=2)),
+        _promise(records, nina, today - timedelta(days=3)),
+    ]
+    remember_site(north)
+    north_calls = Entry.select(Entry.call).join(Promise).where(Promise.id.in_(north_promises))
+    Call.update(site=north.id).where(Call.id.in_(north_calls)).execute()
+
+    def people(site: str | None) -> list[tuple[str, int, int, int]]:
+        return [
+            (r.agent.display_name, r.overdue, r.due_today, r.calls_today)
+            for r in team_summary(supervisor, today, site)
+        ]
+
+    assert people(None) == [("Nina Park", 2, 1, 4), ("Tom Becker", 0, 0, 2)]
+    assert people(north.id) == [("Nina Park", 2, 1, 4)]
+    assert people(here) == [("Nina Park", 0, 0, 0), ("Tom Becker", 0, 0, 2)]
+    due = {
+        site: promises_due_per_day(supervisor, today, 3, site) for site in (None, north.id, here)
+    }
+    assert [count for _, count in due[None]] == [1, 0, 1]
+    assert [count for _, count in due[north.id]] == [1, 0, 1]
+    assert [count for _, count in due[here]] == [0, 0, 0]
+    # Seen from the day after tomorrow: Tom kept one on time and one late; Nina's
+    # three that fell due are still open.
+    later = today + timedelta(days=2)
+    assert kept_on_time_rate(supervisor, later, site=here) == (1, 2, 0.5)
+    assert kept_on_time_rate(supervisor, later, site=north.id) == (0, 3, 0.0)
+    assert kept_on_time_rate(supervisor, later) == (1, 5, 0.2)
