@@ -27,6 +27,7 @@ class Action(StrEnum):
     LINK = "link"
     UNLINK = "unlink"
     EXPORT = "export"
+    IMPORT = "import"
 
 
 class AuditEvent(BaseModel):

@@ -49,14 +49,8 @@ def merge_customers(user: User, survivor_id: str, duplicate_id: str) -> MergeRes
         survivor = get_customer_row(survivor_id)
         duplicate = get_customer_row(duplicate_id)
         _check(survivor, duplicate)
-        moving = _what_moves(duplicate.id)
-        calls = Call.update(customer=survivor.id).where(Call.customer == duplicate.id).execute()
-        promises = (
-            Promise.update(customer=survivor.id).where(Promise.customer == duplicate.id).execute()
-        )
-        moved, dropped = _move_links(survivor.id, duplicate.id)
-        _move_identifiers(survivor.id, duplicate.id)
-        CustomerNameKey.delete().where(CustomerNameKey.customer == duplicate.id).execute()
+        moving = what_moves(duplicate.id)
+        calls, promises, moved, dropped = move_records(survivor.id, duplicate.id)
         now = utcnow()
         Customer.update(notes=_merged_notes(survivor, duplicate), updated_at=now).where(
             Customer.id == survivor.id
@@ -85,7 +79,25 @@ def merge_customers(user: User, survivor_id: str, duplicate_id: str) -> MergeRes
     )
 
 
-def _what_moves(duplicate_id: str) -> list[tuple[Topic, str]]:
+def move_records(survivor_id: str, duplicate_id: str) -> tuple[int, int, int, int]:
+    """Move the duplicate's calls, promises, links and identifiers to the survivor.
+
+    Returns (calls, promises, links moved, links dropped). Shared with the call-record
+    import (:mod:`companion.exchange`), which replays another site's merge on the rows
+    that reached this store for the duplicate, exactly as a merge here would move them.
+    Call inside the merging transaction.
+    """
+    calls = Call.update(customer=survivor_id).where(Call.customer == duplicate_id).execute()
+    promises = (
+        Promise.update(customer=survivor_id).where(Promise.customer == duplicate_id).execute()
+    )
+    moved, dropped = _move_links(survivor_id, duplicate_id)
+    _move_identifiers(survivor_id, duplicate_id)
+    CustomerNameKey.delete().where(CustomerNameKey.customer == duplicate_id).execute()
+    return calls, promises, moved, dropped
+
+
+def what_moves(duplicate_id: str) -> list[tuple[Topic, str]]:
     """The duplicate's calls, promises and linked customers: each shows something new."""
     calls = Call.select(Call.id).where(Call.customer == duplicate_id)
     promises = Promise.select(Promise.id).where(Promise.customer == duplicate_id)
