@@ -19,6 +19,7 @@ from cli import (
     demo_command,
     playbook_commands,
     promise_commands,
+    site_commands,
     user_commands,
 )
 from companion.errors import CompanionError, describe_os_error
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.register(commands)
     user_commands.register(commands)
     backup_commands.register(commands)
+    site_commands.register(commands)
     return parser
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from datetime import date, datetime
 from enum import Enum
+from pathlib import PurePath
 from typing import Any
 
 
@@ -19,6 +20,8 @@ def jsonable(value: Any) -> Any:
         return value.isoformat() + "Z"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
