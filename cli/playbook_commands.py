@@ -1,4 +1,4 @@
-"""``playbook import | export | search | reindex``."""
+"""``playbook import | export | search | reindex``, and the release commands."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli import release_commands
 from cli.progress import StderrProgress
 from cli.workspace_session import workspace_session as _workspace
 from companion.errors import InvalidInput
@@ -21,7 +22,7 @@ MAX_LIMIT = 1000
 
 def register(commands: Any) -> None:
     playbook = commands.add_parser(
-        "playbook", help="import, export, search and reindex the playbook"
+        "playbook", help="import, export, search, reindex and release the playbook"
     )
     actions = playbook.add_subparsers(dest="action", metavar="ACTION", required=True)
 
@@ -59,6 +60,7 @@ def register(commands: Any) -> None:
         description="Rebuild the search index. Rarely needed: it rebuilds itself when stale.",
     )
     do_reindex.set_defaults(handler=cmd_reindex)
+    release_commands.register(actions)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
