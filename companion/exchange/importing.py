@@ -27,7 +27,7 @@ from companion.calls import Call
 from companion.changes import Topic, note
 from companion.db import database
 from companion.errors import InvalidInput
-from companion.exchange import customer_merge, people, replay, row_merge, wire
+from companion.exchange import customer_merge, file_seal, people, replay, row_merge, wire
 from companion.exchange.ledger import SiteImport
 from companion.exchange.reports import ImportReport
 from companion.exchange.state import ImportState, chunks
@@ -39,6 +39,11 @@ from companion.sites import Site, this_site
 from companion.users import User
 
 Progress = Callable[[int, int], None]
+
+# A month of a large site is about 100 MB of JSON; anything claiming far more is refused
+# before it is inflated.
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_PART_BYTES = 768 * 1024 * 1024
 
 REQUIRED_PARTS = (
     *(kind.part for kind in wire.RECORD_KINDS),
@@ -62,7 +67,9 @@ def import_records(user: User, path: Path, progress: Progress | None = None) -> 
     """Merge the call-record file at ``path`` into this store, or refuse it unchanged."""
     user = require_role(user, *EDITORS, action="Importing call records")
     path = Path(path)
-    with open_archive(path, SITE_RECORDS, wire.FORMAT) as archive:
+    limits = {"max_total_bytes": MAX_TOTAL_BYTES, "max_part_bytes": MAX_PART_BYTES}
+    with open_archive(path, SITE_RECORDS, wire.FORMAT, **limits) as archive:
+        file_seal.check(path)
         header = _header(archive)
         here = this_site()
         if header.site.id == here.id:
