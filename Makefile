@@ -7,7 +7,7 @@ DATA_DIR ?=
 # Where `make demo` puts its data when no DATA_DIR is given (ignored by git).
 DEMO_DIR := demo-data
 
-.PHONY: run demo test lint typecheck pytest bench clean
+.PHONY: run demo test lint typecheck pytest bench bundle clean
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,9 +53,19 @@ pytest: $(VENV)/.dev
 
 test: lint typecheck pytest
 
+# The offline installer for remote sites (README, "Install at a remote site"):
+# dist/companion-VERSION-linux-x86_64.tar.gz and its .sha256. PyInstaller comes from
+# requirements-bundle.lock, installed into .venv for this target only.
+$(VENV)/.bundle: requirements-bundle.lock $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bundle.lock
+	touch $@
+
+bundle: $(VENV)/.bundle
+	$(PY) -m tools.bundle.build --out dist
+
 bench: $(VENV)/.dev
 	QT_QPA_PLATFORM=offscreen sh tools/ensure-qt-libs.sh $(PY)
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist
