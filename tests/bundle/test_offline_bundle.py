@@ -117,13 +117,14 @@ def _no_network_prefix() -> tuple[str, ...]:
 
 
 def run_on_site(
-    site: Site, *argv: str, stdin: str | None = None, extra_env: dict[str, str] | None = None
+    site: Site, *argv: str, stdin: str | None = None, network: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """``argv`` as on a bare machine: env -i's environment, no network, no root powers."""
+    """``argv`` as on a bare machine: env -i's environment, no root powers, no network
+    (unless ``network``: a site's own PostgreSQL server is reached over it)."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(site.home), "QT_QPA_PLATFORM": "offscreen"}
-    env.update(extra_env or {})
+    offline = () if network else _no_network_prefix()
     return subprocess.run(
-        [*_no_network_prefix(), *unprivileged(list(argv))],
+        [*offline, *unprivileged(list(argv))],
         cwd=site.home,
         env=env,
         input=stdin,
@@ -201,6 +202,28 @@ def test_the_window_opens_offscreen_and_closes_by_itself(site: Site) -> None:
         companion(site, "--data-dir", str(site.home / "window data"), "--quit-when-shown")
     )
     assert "The window opened: Companion" in shown.stdout
+
+
+def test_the_frozen_app_reaches_a_shared_postgresql_store(
+    site: Site, postgres_test_db: str
+) -> None:
+    """The PostgreSQL driver (psycopg with its own libpq) made it into the app."""
+    found = succeeded(
+        run_on_site(
+            site,
+            str(site.app),
+            "--data-dir",
+            str(site.home / "desk on postgres"),
+            "--db",
+            postgres_test_db,
+            "playbook",
+            "search",
+            "angry caller",
+            "--json",
+            network=True,
+        )
+    )
+    assert json.loads(found.stdout)[0]["slug"] == "conflicts"
 
 
 def test_hints_give_the_installed_command_not_main_py(site: Site) -> None:
