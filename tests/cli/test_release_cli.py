@@ -21,7 +21,7 @@ from kb import store
 from kb.workspace import open_workspace
 from main import main
 from tests import postgres
-from tests.kb.releases.conftest import _own_identity
+from tests.kb.releases.conftest import new_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "staying-in-your-lane"
@@ -36,11 +36,8 @@ class Installs:
 
     def args(self, name: str) -> list[str]:
         if name not in self.urls:
-            on_postgres = postgres.backend() == "postgresql"
-            self.urls[name] = postgres.workspace_database(True) if on_postgres else None
-            workspace = open_workspace(self.root / name, self.urls[name])
-            _own_identity()
-            workspace.close()
+            self.urls[name] = new_database()
+            open_workspace(self.root / name, self.urls[name]).close()
         url = self.urls[name]
         return ["--data-dir", str(self.root / name), *(["--db", url] if url else [])]
 

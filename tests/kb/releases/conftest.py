@@ -1,19 +1,21 @@
 """Two stores, head office and a site, each its own database, opened one at a time.
 
-Each store is a real workspace (default playbook loaded, migrated, its own site id),
-as two separate installs are. Models are bound to one database at a time, so a test
+Each store is a real workspace, created from nothing (migrated, default playbook
+loaded), so it has its own site id, user ids and article ids, as two separate
+installs do. (The PostgreSQL run's template copies would share all of those.) Models are bound to one database at a time, so a test
 opens head office, makes a release file, then opens the site and applies it.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
-from companion.db import new_id
-from companion.sites import SiteRow, ThisSite
 from companion.users import Role, User, create_user
 from kb.workspace import Workspace, open_workspace
 from tests import postgres
@@ -32,13 +34,9 @@ class Stores:
         if self.current_name == name and self.current is not None:
             return self.current
         self.close()
-        first = name not in self.urls
-        if first:
-            on_postgres = postgres.backend() == "postgresql"
-            self.urls[name] = postgres.workspace_database(True) if on_postgres else None
+        if name not in self.urls:
+            self.urls[name] = new_database()
         workspace = open_workspace(self.root / name, self.urls[name])
-        if first:
-            _own_identity()
         self.current, self.current_name = workspace, name
         return workspace
 
@@ -59,11 +57,19 @@ class Stores:
                 postgres.drop_database(url)
 
 
-def _own_identity() -> None:
-    """A store cloned from a template shares its site id; separate installs never do."""
-    site_id = new_id()
-    SiteRow.create(id=site_id, name="")
-    ThisSite.update(site=site_id).where(ThisSite.slot == 1).execute()
+_created = itertools.count(1)
+
+
+def new_database() -> str | None:
+    """An empty PostgreSQL database of its own on that run; None (SQLite in the data dir) else."""
+    if postgres.backend() != "postgresql":
+        return None
+    base = urlparse(postgres.postgres_url()).path.lstrip("/")
+    name = f"{base}_store_{os.getpid()}_{next(_created)}"
+    with postgres.admin_connect() as admin:  # type: ignore[attr-defined]
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return postgres.database_url(name)
 
 
 @pytest.fixture

@@ -298,3 +298,60 @@ def test_no_conflicts_on_a_fresh_site(stores: Stores, tmp_path: Path) -> None:
     site = stores.open("site")
     apply_release(site.user, path)
     assert release_conflicts() == []
+
+
+def test_release_from_a_newer_companion_is_refused(stores: Stores, tmp_path: Path) -> None:
+    from companion.sealed_archive import PLAYBOOK_RELEASE, write_archive
+    from kb.releases.bundle import FORMAT
+
+    path = tmp_path / "future.cpb"
+    write_archive(path, PLAYBOOK_RELEASE, FORMAT + 1, [("articles.jsonl", b"")], {})
+    site = stores.open("site")
+    before = snapshot()
+    with pytest.raises(InvalidInput, match="made by a newer Companion"):
+        apply_release(site.user, path)
+    with pytest.raises(InvalidInput, match="made by a newer Companion"):
+        read_release(path)
+    assert snapshot() == before
+
+
+def test_valid_checksums_around_bad_content_are_still_refused(
+    stores: Stores, tmp_path: Path
+) -> None:
+    """A hand-made file whose checksums are right but whose article cannot be stored."""
+    import json
+
+    from companion.sealed_archive import PLAYBOOK_RELEASE, write_archive
+    from kb.releases.bundle import FORMAT
+
+    revision = {
+        "id": "r-1", "slug": "Not A Slug!", "title": "x", "category": "general", "tags": [],
+        "aliases": [], "body": "x", "status": "published", "review_by": None,
+        "saved_at": "2026-01-01T00:00:00", "saved_by": {"id": "u-1", "name": "Someone"},
+    }  # fmt: skip
+    article = {"id": "a-1", "slug": "Not A Slug!", "published": "r-1", "revisions": [revision]}
+    meta = {
+        "release_id": "rel-1", "number": 1, "label": "R1", "parent_id": None,
+        "series": "s-1", "author": "Someone", "made_at": "2026-01-01T00:00:00",
+        "article_count": 1, "articles": {"a-1": ["r-1"]},
+    }  # fmt: skip
+    path = tmp_path / "hand-made.cpb"
+    parts = [("articles.jsonl", json.dumps(article).encode() + b"\n"), ("rules.jsonl", b"")]
+    write_archive(path, PLAYBOOK_RELEASE, FORMAT, parts, meta)
+    site = stores.open("site")
+    before = snapshot()
+    with pytest.raises(InvalidInput, match="cannot be used as a playbook release: article 1"):
+        apply_release(site.user, path)
+    assert snapshot() == before
+
+
+def test_migration_3_creates_the_release_tables(stores: Stores) -> None:
+    workspace = stores.open("site")
+    tables = set(workspace.database.get_tables())
+    assert {
+        "playbook_releases",
+        "release_articles",
+        "release_rules",
+        "release_conflicts",
+        "release_notices_seen",
+    } <= tables
