@@ -6,13 +6,14 @@
 #   ./install.sh --check                       which system libraries the window lacks
 #   ./install.sh --uninstall [--prefix DIR] [--bin-dir DIR]
 #
-# Copies the app (the `companion` executable, `_internal/`, README.md and this script)
-# to PREFIX (default ~/.local/opt/companion), links BIN_DIR/companion (default
-# ~/.local/bin) to it, and adds a menu entry when the user's applications folder can
-# be written. The copy is made beside PREFIX and checked (`companion --version`) before
-# it replaces anything, so a failed install leaves the previous one working. An upgrade
-# keeps PREFIX/site.ini. Companion's data (~/.local/share/Companion unless --data-dir
-# or COMPANION_DATA_DIR say otherwise) is never touched, not even by --uninstall.
+# Checks the unpacked files against MANIFEST.sha256, copies the app (the `companion`
+# executable, `_internal/`, README.md and this script) to PREFIX (default
+# ~/.local/opt/companion), links BIN_DIR/companion (default ~/.local/bin) to it, and
+# adds a menu entry when the user's applications folder can be written. The copy is
+# made beside PREFIX and checked (`companion --version`) before it replaces anything,
+# so a failed install leaves the previous one working. An upgrade keeps
+# PREFIX/site.ini. Companion's data (~/.local/share/Companion unless --data-dir or
+# COMPANION_DATA_DIR say otherwise) is never touched, not even by --uninstall.
 set -eu
 
 say() { printf '%s\n' "$*"; }
@@ -35,7 +36,7 @@ while [ "$#" -gt 0 ]; do
         --no-desktop-entry) DESKTOP_ENTRY=0; shift ;;
         --check) MODE=check; shift ;;
         --uninstall) MODE=uninstall; shift ;;
-        -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) fail "unknown option '$1' (see ./install.sh --help)" ;;
     esac
 done
@@ -171,8 +172,12 @@ install_app() {
     if [ -f "$PREFIX/site.ini" ]; then
         cp "$PREFIX/site.ini" "$staging/site.ini" || fail "cannot keep $PREFIX/site.ini; nothing was changed"
     fi
-    version=$("$staging/companion" --version 2>&1) ||
-        fail "the copied app does not start here ($version); nothing was changed"
+    if ! version=$("$staging/companion" --version 2>&1); then
+        case "$version" in
+            *GLIBC_*) fail "this Linux is older than the one the archive was built on ($version); nothing was changed. Build the archive on a machine no newer than this one." ;;
+            *) fail "the copied app does not start here ($version); nothing was changed" ;;
+        esac
+    fi
     if [ -e "$PREFIX" ]; then
         old="$PREFIX.replaced.$$"
         mv "$PREFIX" "$old" || fail "cannot move the previous install aside; nothing was changed"
