@@ -60,6 +60,7 @@ from ui.help_overlay import HelpOverlay
 from ui.login_dialog import sign_in_again
 from ui.outage_banner import OutageBanner
 from ui.playbook_pane import PlaybookPane
+from ui.releases import ReleaseDesk
 from ui.search_worker import SearchWorker
 from ui.service_runner import ServiceRunner
 from ui.shortcuts import WINDOW
@@ -122,6 +123,10 @@ class MainWindow(QMainWindow):
         self.call_pane.articleRequested.connect(self.playbook.open_article)
         self.playbook.viewer.articleOpened.connect(self._note_article_opened)
         self.playbook.viewer.track_reads(workspace.user, self.runner)
+        self.releases = ReleaseDesk(
+            self, workspace.user, self.runner, self.playbook, workspace.index, self._when_allowed
+        )
+        self.releases.message.connect(self.show_message)
 
         self.follow_ups = FollowUpsView(workspace.user, self.runner)
         self.follow_ups.message.connect(self.show_message)
@@ -178,6 +183,7 @@ class MainWindow(QMainWindow):
         self.index_label.setText("Checking the search index…")
         worker.prepare_index()
         self.playbook.refresh()  # queued behind the index check, so it sees a fresh index
+        self.releases.start()
         self._resume_interrupted_call()
 
     # -- shortcuts ---------------------------------------------------------------------
@@ -263,6 +269,9 @@ class MainWindow(QMainWindow):
             self.supervisor_menu = self.menuBar().addMenu("Super&visor")
             for label, slot in visible:
                 self.supervisor_menu.addAction(label, slot)
+            if can_edit_playbook(user):
+                self.supervisor_menu.addSeparator()
+                self.supervisor_menu.addActions(self.releases.menu_actions())
 
     # -- rights changed at another desk ----------------------------------------------------
 
@@ -335,6 +344,7 @@ class MainWindow(QMainWindow):
         user.__data__.update(fresh.__data__)
         user._dirty.clear()
         self._build_supervisor_menu()
+        self.releases.user_changed()
 
     def show_editor(self) -> None:
         self._when_allowed(EDITORS, "Opening the playbook editor", self._open_editor)

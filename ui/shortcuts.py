@@ -42,4 +42,6 @@ IN_WIDGETS = (
     Shortcut("Ctrl+1 … Ctrl+7", "Open a call stage's article", "Playbook"),
     Shortcut("Alt+Left / Alt+Right", "Back / forward between articles", "Playbook"),
     Shortcut("Esc", "Clear the search, or cancel a form", "Search, forms"),
+    Shortcut("Alt+K / Alt+T / Alt+E", "Keep ours / take theirs / edit", "Release conflicts"),
+    Shortcut("Ctrl+S", "Save the merged version", "Release merge editor"),
 )

@@ -34,7 +34,16 @@ def test_a_supervisor_sees_team_rules_and_audit_but_not_accounts(
     window = MainWindow(workspace)
     qtbot.addWidget(window)
     items = supervisor_items(window)
-    assert items == ["Playbook &editor…", "&Team view…", "&Phrasing rules…", "Audit &log…"]
+    assert items == [
+        "Playbook &editor…",
+        "&Team view…",
+        "&Phrasing rules…",
+        "Audit &log…",
+        "",
+        "Apply playbook &release…",
+        "&Make playbook release…",
+        "Release &conflicts (0)…",
+    ]
     window.show_team()  # once the stored account is checked, off the UI thread
     qtbot.waitUntil(
         lambda: (

@@ -29,6 +29,7 @@ from ui.releases.texts import (
     force_warning,
     installed_text,
     is_refusable,
+    without_command_line,
 )
 from ui.service_runner import ServiceRunner
 
@@ -157,7 +158,7 @@ class ApplyReleaseFlow(QObject):
         self._close_progress()
         assert self.release is not None
         if not forced and is_refusable(self.release, self.installed):
-            self._offer_force(message)
+            self._offer_force(without_command_line(message))
         else:
             self._refused(message)
 

@@ -271,8 +271,9 @@ class ConflictsDialog(QDialog):
         if self.conflicts:
             self.list.setCurrentRow(row)
         self._show_current(self.list.currentRow() if self.conflicts else -1)
-        if self.list.isVisible() and not self.list.hasFocus() and self.merge_editor is None:
-            self.list.setFocus()
+        focused = self.focusWidget()
+        if self.merge_editor is None and (focused is None or not focused.isEnabled()):
+            self.list.setFocus()  # e.g. the button just pressed is disabled: back to the list
 
     def current(self) -> ReleaseConflict | None:
         row = self.list.currentRow()

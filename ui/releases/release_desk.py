@@ -152,9 +152,11 @@ class ReleaseDesk(QObject):
             dialog.finished.connect(lambda _r: self._conflicts_closed(dialog))
             self.conflicts_dialog = dialog
         dialog.load(slug)
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
+        if dialog.isVisible():
+            dialog.raise_()
+            dialog.activateWindow()
+        else:
+            dialog.show()
 
     def _conflicts_closed(self, dialog: ConflictsDialog) -> None:
         if self.conflicts_dialog is dialog:

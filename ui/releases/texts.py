@@ -6,6 +6,7 @@ Stored times are naive UTC; everything a person reads here is in local time.
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import datetime
 
 from kb.editing import DiffKind, DiffRow
@@ -53,6 +54,13 @@ def is_refusable(release: ReleaseManifest, installed: ReleaseManifest | None) ->
     if installed is None or installed.release_id == release.release_id:
         return False
     return release.series != installed.series or release.number < installed.number
+
+
+def without_command_line(refusal: str) -> str:
+    """A refusal without its advice for the command line (the window offers a button)."""
+    sentences = re.split(r"(?<=\.) ", refusal)
+    kept = [sentence for sentence in sentences if "--force" not in sentence]
+    return " ".join(kept) or refusal
 
 
 def force_warning(release: ReleaseManifest, installed: ReleaseManifest | None) -> str:
