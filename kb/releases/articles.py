@@ -58,7 +58,7 @@ def apply_article(incoming: IncomingArticle, ctx: ApplyContext) -> ChangedArticl
     if article is None:
         article = _create(incoming, ctx)
         append(article, new, ctx.authors, article.slug)
-        settle_head(article, theirs.content, publish=True, user=ctx.user, now=ctx.now)
+        settle_head(article, theirs.content, publish=True, applier=ctx.user, now=ctx.now)
         _link(article, link, incoming, ctx)
         return ChangedArticle(article.slug, article.title, ADDED)
     if link is None:
@@ -72,7 +72,7 @@ def apply_article(incoming: IncomingArticle, ctx: ApplyContext) -> ChangedArticl
     if head_hash == theirs.content_hash or not edited:
         was_visible = _visible_hash(article)
         append(article, new, ctx.authors, article.slug)
-        settle_head(article, theirs.content, publish=True, user=ctx.user, now=ctx.now)
+        settle_head(article, theirs.content, publish=True, applier=ctx.user, now=ctx.now)
         same = was_visible == theirs.content_hash
         change = None if same else ChangedArticle(article.slug, article.title, UPDATED)
     elif not new and link is not None and link.base_revision_id == theirs.id:
@@ -80,7 +80,7 @@ def apply_article(incoming: IncomingArticle, ctx: ApplyContext) -> ChangedArticl
     else:
         ours = content_of(article)
         append(article, new, ctx.authors, article.slug)
-        settle_head(article, ours, publish=False, user=ctx.user, now=ctx.now)
+        settle_head(article, ours, publish=False, applier=ctx.user, now=ctx.now)
         _open_conflict(article, theirs, ctx)
         change = ChangedArticle(article.slug, article.title, CONFLICT)
     _link(article, link, incoming, ctx)
@@ -103,7 +103,7 @@ def unpublish_missing(present: set[str], ctx: ApplyContext) -> list[ChangedArtic
         if article.content_hash != link.base_hash or article.published_revision is None:
             continue
         draft = replace(content_of(article), status=Status.DRAFT)
-        settle_head(article, draft, publish=False, user=ctx.user, now=ctx.now)
+        settle_head(article, draft, publish=False, applier=ctx.user, now=ctx.now)
         article.published_revision = None
         article.save()
         link.base_hash = article.content_hash

@@ -86,7 +86,7 @@ def append(
 
 
 def settle_head(
-    article: Article, target: ArticleDraft, *, publish: bool, user: User, now: datetime
+    article: Article, target: ArticleDraft, *, publish: bool, applier: User, now: datetime
 ) -> None:
     """Make the head equal its newest revision, which must hold ``target``.
 
@@ -108,7 +108,7 @@ def settle_head(
             article=article.id,
             number=(newest.number if newest is not None else 0) + 1,
             saved_at=now,
-            saved_by=user.id,
+            saved_by=applier.id,
             content_hash=target_hash,
             **fields(target, slug),
         )

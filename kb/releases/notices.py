@@ -8,14 +8,18 @@ playbook is now). Marking it seen clears it, and every older one with it.
 from __future__ import annotations
 
 from companion.db import database, utcnow
+from companion.permissions import require_active
 from companion.rows import stored_json
 from companion.users import User
 from kb.releases.models import ReleaseNoticeSeen, ReleaseRecord
 from kb.releases.reports import ChangedArticle, ReleaseNotice, release_label
 
+READING = "Reading playbook release notices"
+
 
 def pending_notice(user: User) -> ReleaseNotice | None:
     """The newest applied release that changed articles, unless this user saw it (or newer)."""
+    require_active(user, action=READING)
     newest = (
         ReleaseRecord.select()
         .where(ReleaseRecord.applied_order.is_null(False) & (ReleaseRecord.changed != "[]"))
@@ -41,6 +45,7 @@ def pending_notice(user: User) -> ReleaseNotice | None:
 def mark_notice_seen(user: User, release_id: str) -> None:
     """This user was told of ``release_id`` (and so of every release applied before it)."""
     with database.atomic():
+        user = require_active(user, action=READING)
         ReleaseNoticeSeen.insert(user=user.id, release_id=release_id, seen_at=utcnow()).on_conflict(
             conflict_target=[ReleaseNoticeSeen.user],
             preserve=[ReleaseNoticeSeen.release_id, ReleaseNoticeSeen.seen_at],

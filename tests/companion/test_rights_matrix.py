@@ -50,7 +50,7 @@ from companion.db import database
 from companion.errors import CompanionError, PermissionDenied
 from companion.permissions import ADMINS, EDITORS, EVERYONE
 from companion.users import Role, User, create_user
-from kb import editing, importer, reads, workspace
+from kb import editing, importer, reads, releases, workspace
 from kb.article import ArticleDraft, Status
 from kb.workspace import Workspace
 
@@ -157,6 +157,26 @@ def _link_calls(w: Fixtures, u: User) -> object:
     earlier = calls.start_call(w.desk, customer).id
     later = calls.start_call(w.desk, customer).id
     return calls.link_calls(u, later, earlier)
+
+
+def _release(w: Fixtures) -> Path:
+    """A release file made here by the desk's admin (applying it here is a no-op)."""
+    path = w.tmp_path / f"release-{w.n()}.cpb"
+    releases.make_release(w.desk, path)
+    return path
+
+
+def _conflicted_article(w: Fixtures) -> str:
+    """An article with an open release conflict against one of its own revisions."""
+    from kb.models import Article, ArticleRevision
+    from kb.releases.models import ReleaseConflictRow
+
+    article = Article.get(Article.slug == w.article())
+    theirs = ArticleRevision.get(
+        (ArticleRevision.article == article.id) & (ArticleRevision.number == 1)
+    )
+    ReleaseConflictRow.create(article=article.id, release_id="release", theirs=theirs.id)
+    return str(article.id)
 
 
 def _claim(w: Fixtures, u: User) -> object:
@@ -273,6 +293,17 @@ SERVICES: tuple[Service, ...] = (
             lambda w, u: importer.import_playbook(w.source(), w.ws.playbook, u)),
     Service("kb.workspace.load_default_playbook", EDITORS, _IMPORT,
             lambda w, u: workspace.load_default_playbook(w.ws.playbook, u)),
+    Service("kb.releases.making.make_release", EDITORS, "Making a playbook release",
+            lambda w, u: releases.make_release(u, w.tmp_path / f"made-{w.n()}.cpb")),
+    Service("kb.releases.applying.apply_release", EDITORS, "Applying a playbook release",
+            lambda w, u: releases.apply_release(u, _release(w))),
+    Service("kb.releases.conflicts.resolve_conflict", EDITORS, "Resolving a release conflict",
+            lambda w, u: releases.resolve_conflict(
+                u, _conflicted_article(w), releases.Resolution.KEEP_OURS)),
+    Service("kb.releases.notices.pending_notice", EVERYONE, "Reading playbook release notices",
+            lambda w, u: releases.pending_notice(u)),
+    Service("kb.releases.notices.mark_notice_seen", EVERYONE, "Reading playbook release notices",
+            lambda w, u: releases.mark_notice_seen(u, "release")),
     Service("companion.phrasing_rules.list_rules", EDITORS, _RULES,
             lambda w, u: phrasing_rules.list_rules(u)),
     Service("companion.phrasing_rules.save_rule", EDITORS, _RULES,
