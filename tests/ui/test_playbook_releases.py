@@ -28,6 +28,7 @@ from kb.releases import (
     apply_release,
     installed_release,
     make_release,
+    mark_notice_seen,
     release_conflicts,
 )
 from kb.workspace import Workspace, load_default_playbook, open_workspace
@@ -213,7 +214,9 @@ def test_applying_a_release_shows_progress_then_what_it_did(
     apply_from_menu(qtbot, window)
     press(box_of(qtbot, window.releases), "Apply")
     again = box_of(qtbot, window.releases)
-    assert again.text() == "Release R2 is already installed; nothing changed."
+    assert again.text() == (
+        "Release R2 is already installed (it was applied here before); nothing changed."
+    )
     press(again, "OK")
     window.close()
 
@@ -303,7 +306,7 @@ def test_a_conflict_is_flagged_to_a_supervisor_and_not_to_an_agent(
     open_article(qtbot, window, "greeting")
     flag = window.releases.flag
     qtbot.waitUntil(flag.isVisible, timeout=WAIT_MS)
-    assert flag.text() == "Conflicts with head office release R2 —"
+    assert flag.text() == "Conflicts with head office release R2."
     assert SITE_WORDS in article_text(window)  # the site's version is what is shown
     open_article(qtbot, window, "lost-card")
     assert not flag.isVisible()
@@ -433,7 +436,7 @@ def test_an_agent_is_told_once_what_a_release_changed(
     on_ui_thread = queries_on_ui_thread(monkeypatch)
     banner = window.releases.banner
     qtbot.waitUntil(banner.isVisible, timeout=WAIT_MS)
-    assert banner.text() == "Playbook updated to release R2: 2 articles changed —"
+    assert banner.text() == "Playbook updated to release R2: 2 articles changed."
     assert not banner.hasFocus()
 
     banner.what_button.click()
@@ -480,6 +483,21 @@ def test_a_dismissed_notice_stays_dismissed_and_a_new_release_brings_one(
     settle(qtbot, again)
     assert not again.releases.banner.isVisible()
     again.close()
+
+
+def test_a_notice_read_at_another_desk_leaves_this_one(
+    qtbot: QtBot, site: Workspace, grace: User, priya: User, releases: Releases
+) -> None:
+    apply_release(grace, releases.r2)
+    window = open_window(qtbot, site, priya)
+    banner = window.releases.banner
+    qtbot.waitUntil(banner.isVisible, timeout=WAIT_MS)
+
+    release_id = installed_release().release_id  # type: ignore[union-attr]
+    mark_notice_seen(priya, release_id)  # Priya opened the list at her other desk
+    window.runner.publish(Changes.of([(Topic.RELEASES, release_id)], remote=True))
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=WAIT_MS)
+    window.close()
 
 
 def test_the_supervisor_who_applied_is_not_told_again(

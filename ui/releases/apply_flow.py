@@ -22,6 +22,7 @@ from companion.users import User
 from kb.releases import ReleaseApplied, ReleaseManifest
 from kb.search.index import SearchIndex
 from ui.releases.jobs import apply_and_index, inspect_release
+from ui.releases.message_box import TITLE, release_box
 from ui.releases.texts import (
     applied_counts,
     applied_headline,
@@ -32,8 +33,6 @@ from ui.releases.texts import (
     without_command_line,
 )
 from ui.service_runner import ServiceRunner
-
-TITLE = "Companion — Playbook release"
 
 
 class ProgressRelay(QObject):
@@ -174,12 +173,7 @@ class ApplyReleaseFlow(QObject):
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _box(self, icon: QMessageBox.Icon, text: str) -> QMessageBox:
-        box = QMessageBox(self.parent_widget)
-        box.setObjectName("releaseMessage")
-        box.setWindowTitle(TITLE)
-        box.setIcon(icon)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(text)
+        box = release_box(self.parent_widget, icon, text)
         self.box = box
         return box
 

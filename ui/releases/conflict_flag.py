@@ -57,7 +57,7 @@ class ConflictFlag(QFrame):
             self.hide()
             return
         self.slug = conflict.slug
-        self.label.setText(f"{conflict.message[:1].upper()}{conflict.message[1:]} —")
+        self.label.setText(f"{conflict.message[:1].upper()}{conflict.message[1:]}.")
         self.show()
 
     def text(self) -> str:

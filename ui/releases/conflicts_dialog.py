@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -58,6 +58,19 @@ def diff_titles(conflict: ReleaseConflict) -> tuple[str, str]:
     return ("Ours: this site (what agents see)", f"Theirs: head office {conflict.release_label}")
 
 
+def fit_rows_to_width(table: DiffTable) -> None:
+    """Wrap long lines again whenever the columns change width (once per burst of resizes).
+
+    The table sizes its rows when its rows change, often before the dialog is shown at
+    its real width; rows measured then are far too tall or cut off.
+    """
+    timer = QTimer(table)
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+    timer.timeout.connect(table.resizeRowsToContents)
+    table.horizontalHeader().sectionResized.connect(lambda *_args: timer.start())
+
+
 def fill_diff(table: DiffTable, conflict: ReleaseConflict) -> None:
     """The site's text against head office's, titles included."""
     ours, theirs = conflict.ours, conflict.theirs
@@ -94,6 +107,7 @@ class MergeEditor(QDialog):
         self.edit.setFont(font)
         self.table = DiffTable(self)
         self.table.setAccessibleName("This site's version compared with head office's")
+        fit_rows_to_width(self.table)
         fill_diff(self.table, conflict)
         self.error = QLabel()
         self.error.setObjectName("mergeError")
@@ -114,12 +128,13 @@ class MergeEditor(QDialog):
         split.setChildrenCollapsible(False)
         split.setSizes([520, 620])
         buttons = QHBoxLayout()
-        buttons.addWidget(self.error, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
         layout.addWidget(split, 1)
+        layout.addWidget(self.error)
         layout.addLayout(buttons)
         self.resize(1180, 660)
         self.edit.setFocus()
@@ -169,6 +184,8 @@ class ConflictsDialog(QDialog):
         self.list.setAccessibleName("Articles in conflict with head office")
         self.list.setWordWrap(True)
         self.list.setSpacing(2)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentRowChanged.connect(self._show_current)
         list_label = QLabel("&Articles")
         list_label.setBuddy(self.list)
@@ -188,6 +205,7 @@ class ConflictsDialog(QDialog):
             label.setTextFormat(Qt.TextFormat.PlainText)
         self.table = DiffTable(self)
         self.table.setAccessibleName("This site's version compared with head office's")
+        fit_rows_to_width(self.table)
 
         self.keep_button = QPushButton("&Keep ours")
         self.keep_button.setToolTip(
@@ -226,7 +244,7 @@ class ConflictsDialog(QDialog):
         split.addWidget(left)
         split.addWidget(right)
         split.setChildrenCollapsible(False)
-        split.setSizes([300, 860])
+        split.setSizes([350, 810])
         buttons = QHBoxLayout()
         buttons.addWidget(self.keep_button)
         buttons.addWidget(self.take_button)

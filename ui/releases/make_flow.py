@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from companion.users import User
 from kb.releases import ReleaseMade, make_release
 from ui.releases.jobs import next_release_label
+from ui.releases.message_box import release_box
 from ui.releases.texts import made_text
 from ui.service_runner import ServiceRunner
 
-TITLE = "Companion — Playbook release"
 SUFFIX = ".cpb"
 FILTER = "Playbook releases (*.cpb)"
 
@@ -78,12 +78,7 @@ class MakeReleaseFlow(QObject):
         self.message.emit(message)
 
     def _report(self, icon: QMessageBox.Icon, text: str) -> None:
-        box = QMessageBox(self.parent_widget)
-        box.setObjectName("releaseMessage")
-        box.setWindowTitle(TITLE)
-        box.setIcon(icon)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(text)
+        box = release_box(self.parent_widget, icon, text)
         box.addButton(QMessageBox.StandardButton.Ok)
         box.finished.connect(lambda _r: self._closed(box))
         self.box = box

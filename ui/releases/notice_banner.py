@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from kb.releases import ReleaseNotice
-from ui.releases.texts import change_row
+from ui.releases.texts import change_row, notice_text
 
 SlugRole = Qt.ItemDataRole.UserRole + 72
 
@@ -40,7 +40,8 @@ class WhatChangedDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("releaseWhatChanged")
         self.setWindowTitle(f"What changed in playbook release {notice.label}")
-        intro = QLabel(f"{notice.message}. Open one to read it now.")
+        summary = notice_text(notice.label, len(notice.changed))
+        intro = QLabel(f"{summary}. Open one to read it now.")
         intro.setWordWrap(True)
         self.list = QListWidget()
         self.list.setObjectName("changedArticles")
@@ -63,7 +64,7 @@ class WhatChangedDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.list, 1)
         layout.addWidget(buttons)
-        self.resize(520, 420)
+        self.resize(520, 320)
         self.list.setFocus()
 
     def open_current(self) -> None:
@@ -117,7 +118,7 @@ class ReleaseNoticeBanner(QFrame):
     def show_notice(self, notice: ReleaseNotice) -> None:
         """Show ``notice`` (a newer one replaces the one showing)."""
         self.notice = notice
-        self.label.setText(f"{notice.message} —")
+        self.label.setText(f"{notice_text(notice.label, len(notice.changed))}.")
         self.setToolTip("\n".join(change_row(change) for change in notice.changed))
         self.show()
 
@@ -140,6 +141,11 @@ class ReleaseNoticeBanner(QFrame):
     def dismiss(self) -> None:
         if self.notice is not None:
             self._told(self.notice)
+
+    def withdraw(self) -> None:
+        """Nothing is pending any more (seen elsewhere): step aside without recording."""
+        self.notice = None
+        self.hide()
 
     def _told(self, notice: ReleaseNotice) -> None:
         self.notice = None

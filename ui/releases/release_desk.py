@@ -185,6 +185,8 @@ class ReleaseDesk(QObject):
     def _notice(self, notice: ReleaseNotice | None) -> None:
         if notice is not None and notice.changed:
             self.banner.show_notice(notice)
+        else:
+            self.banner.withdraw()  # told at another desk, or a newer release was seen
 
     def _seen(self, release_id: str) -> None:
         self.runner.submit(

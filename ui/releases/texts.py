@@ -82,7 +82,10 @@ def force_warning(release: ReleaseManifest, installed: ReleaseManifest | None) -
 
 def applied_headline(applied: ReleaseApplied) -> str:
     if applied.already_installed:
-        return f"Release {applied.release.label} is already installed; nothing changed."
+        return (
+            f"Release {applied.release.label} is already installed (it was applied here "
+            "before); nothing changed."
+        )
     return f"Release {applied.release.label} applied."
 
 
@@ -121,6 +124,11 @@ def size_text(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def notice_text(label: str, changed: int) -> str:
+    """ "Playbook updated to release R7: 5 articles changed" (1 article, not 1 articles)."""
+    return f"Playbook updated to release {label}: {articles(changed)} changed"
 
 
 def change_row(change: ChangedArticle) -> str:
