@@ -26,6 +26,7 @@ from ui.releases.message_box import TITLE, release_box
 from ui.releases.texts import (
     applied_counts,
     applied_headline,
+    articles,
     confirm_text,
     force_warning,
     installed_text,
@@ -39,10 +40,15 @@ class ProgressRelay(QObject):
     """Carries progress from the runner's thread to the UI thread (a queued signal)."""
 
     advanced = Signal(int, int)
+    indexing = Signal()
 
     def report(self, done: int, total: int) -> None:
         """Called by ``apply_release`` on the runner's thread."""
         self.advanced.emit(done, total)
+
+    def report_indexing(self) -> None:
+        """Called on the runner's thread once the articles are in, before indexing them."""
+        self.indexing.emit()
 
 
 class ApplyReleaseFlow(QObject):
@@ -73,6 +79,7 @@ class ApplyReleaseFlow(QObject):
         self.result: ReleaseApplied | None = None
         self.relay = ProgressRelay(self)
         self.relay.advanced.connect(self._on_progress)
+        self.relay.indexing.connect(self._on_indexing)
 
     def start(self, path: Path) -> None:
         """Verify ``path`` and read its manifest off the UI thread, then ask."""
@@ -119,6 +126,7 @@ class ApplyReleaseFlow(QObject):
         dialog = QProgressDialog(f"Applying release {label}…", "", 0, 0, self.parent_widget)
         dialog.setObjectName("releaseProgress")
         dialog.setWindowTitle(TITLE)
+        dialog.setMinimumWidth(420)
         dialog.setCancelButton(None)  # one transaction: there is nothing to stop halfway
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
@@ -129,16 +137,25 @@ class ApplyReleaseFlow(QObject):
         self.message.emit(f"Applying release {label}…")
         self.runner.submit(
             apply_and_index, self.index, self.user, self.path, force, self.relay.report,
-            on_done=self._applied, on_error=lambda msg: self._apply_failed(msg, force),
+            self.relay.report_indexing, on_done=self._applied,
+            on_error=lambda msg: self._apply_failed(msg, force),
         )  # fmt: skip
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
         self.last_progress = (done, total)
         dialog = self.progress_dialog
-        if dialog is not None:
+        if dialog is not None and self.release is not None:
+            dialog.setLabelText(
+                f"Applying release {self.release.label}: {done} of {articles(total)}…"
+            )
             dialog.setMaximum(max(total, 1))
             dialog.setValue(min(done, max(total, 1)))
+
+    @Slot()
+    def _on_indexing(self) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.setLabelText("Adding the new articles to the search…")
 
     def _applied(self, applied: ReleaseApplied) -> None:
         self._close_progress()

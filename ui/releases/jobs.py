@@ -56,12 +56,19 @@ def apply_and_index(
     path: Path,
     force: bool,
     progress: Progress | None,
+    indexing: Callable[[], None] | None = None,
 ) -> ReleaseApplied:
-    """Apply the release, index what it changed, and spare its applier the notice."""
+    """Apply the release, index what it changed, and spare its applier the notice.
+
+    ``indexing`` is called once the release is in the database, before the search
+    index takes its articles (which, for thousands of them, is worth saying).
+    """
     with collecting() as noted:
         applied = apply_release(user, path, force=force, progress=progress)
     if not applied.already_installed:
         mark_notice_seen(user, applied.release.release_id)
+    if indexing is not None and noted.changes.articles:
+        indexing()
     _index(index, noted.changes)
     return applied
 
