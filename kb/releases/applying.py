@@ -123,7 +123,13 @@ def _check_order(path: Path, manifest: ReleaseManifest, force: bool) -> None:
             f"{release_label(installed.number)} installed here; nothing was changed. "
             "Use --force to apply it anyway."
         )
-    if manifest.number <= installed.number:
+    if manifest.number == installed.number:
+        raise InvalidInput(
+            f"{path} is a different release {manifest.label} from the one installed here "
+            "(was head office's playbook restored from a backup?); nothing was changed. "
+            "Use --force to apply it anyway."
+        )
+    if manifest.number < installed.number:
         raise InvalidInput(
             f"{path} is release {manifest.label}, older than release "
             f"{release_label(installed.number)} installed here; nothing was changed. "
