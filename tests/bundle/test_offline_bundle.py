@@ -189,6 +189,31 @@ def test_demo_data_loads_and_can_be_read_back(site: Site) -> None:
     assert json.loads(due.stdout), "the demo promises are not listed"
 
 
+def test_customer_lookup_uses_phone_metadata_and_fuzzy_names(site: Site) -> None:
+    """phonenumbers loads each country's metadata lazily and rapidfuzz picks its build at
+    import time; both must have been collected."""
+    data = str(site.home / "lookup data")
+    succeeded(
+        companion(
+            site,
+            "--data-dir",
+            data,
+            "customer",
+            "add",
+            "Ana María López",
+            "--phone",
+            "+44 20 7946 0018",
+        )
+    )
+
+    def matches(query: str) -> list[tuple[str, int]]:
+        found = succeeded(companion(site, "--data-dir", data, "customer", "find", query, "--json"))
+        return [(m["customer"]["display_name"], m["matched_on"]) for m in json.loads(found.stdout)]
+
+    assert matches("+442079460018") == [("Ana María López", 0)]  # the phone number
+    assert matches("Anna Maria Lopes") == [("Ana María López", 5)]  # a similar name
+
+
 def test_version_and_help_name_the_installed_app(site: Site, built: Built) -> None:
     version = succeeded(companion(site, "--version"))
     assert version.stdout.strip() == f"companion {built.version}"
