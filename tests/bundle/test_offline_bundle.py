@@ -296,6 +296,8 @@ def test_install_sh_installs_upgrades_and_uninstalls_from_a_read_only_unpack(
     assert "refund" in found.stdout.lower()
     assert site_db.is_file(), "site.ini beside the installed app was not read"
     succeeded(run_on_site(home, str(launcher), "--data-dir", str(data), "--quit-when-shown"))
+    check = succeeded(run_on_site(home, "sh", str(prefix / "install.sh"), "--check"))
+    assert "'offscreen' platform has every system library it needs" in check.stdout
 
     # An upgrade replaces the app and keeps site.ini; data is never touched.
     succeeded(run_on_site(home, "sh", *install))

@@ -14,7 +14,12 @@ Steps: make sure the pinned PyInstaller (``requirements-bundle.lock``) is in thi
 interpreter's environment; freeze ``main.py``; lay out ``companion-VERSION/`` with the
 app, the README and ``install.sh``; pack it with gzip level 6 under a temporary name,
 rename it into place, and write ``sha256sum -c``'s line beside it. A failed build
-leaves any earlier archive as it was.
+leaves any earlier archive as it was. As root on Debian it first installs the X11
+libraries Qt's window plugin lacks here, so that the archive carries them.
+
+PyInstaller always warns about three things that do not matter here: the hidden
+import ``psycopg_binary._uuid`` (absent from this psycopg version) and the Windows
+libraries ``ole32`` and ``shell32`` that a dependency names for ``ctypes``.
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ GZIP_LEVEL = 6
 MANIFEST_NAME = "MANIFEST.sha256"
 
 # Python modules the app never imports that PyInstaller would otherwise follow from the
-# standard library or from optional imports of the dependencies.
+# standard library or from optional imports of the dependencies. Which Qt plugins go in
+# is decided by the hooks in tools/bundle/hooks/.
 EXCLUDED_MODULES = (
     "tkinter",
     "pydoc_data",
@@ -295,10 +301,14 @@ def pack(top: Path, out: Path) -> Path:
     """
     archive = out / archive_name(top.name.removeprefix(f"{APP_NAME}-"))
     partial = archive.with_name(archive.name + ".part")
-    with tarfile.open(partial, "w:gz", compresslevel=GZIP_LEVEL) as tar:
-        tar.add(top, arcname=top.name, recursive=False, filter=_normalised)
-        for entry in sorted(top.iterdir(), key=lambda path: (path.is_dir(), path.name)):
-            tar.add(entry, arcname=f"{top.name}/{entry.name}", filter=_normalised)
+    try:
+        with tarfile.open(partial, "w:gz", compresslevel=GZIP_LEVEL) as tar:
+            tar.add(top, arcname=top.name, recursive=False, filter=_normalised)
+            for entry in sorted(top.iterdir(), key=lambda path: (path.is_dir(), path.name)):
+                tar.add(entry, arcname=f"{top.name}/{entry.name}", filter=_normalised)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BuildError(f"Writing {archive} failed: {exc.strerror or exc}") from exc
     os.replace(partial, archive)
     return archive
 
