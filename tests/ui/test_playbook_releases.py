@@ -354,6 +354,9 @@ def test_the_conflicts_dialog_shows_both_versions_and_who_saved_them(
     ) in changed
     assert any(left.startswith(SITE_LINE) and right.startswith(OLD_STEP) for left, right in changed)
     assert on_ui_thread == []
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Return)  # Enter on the list decides nothing
+    settle(qtbot, window)
+    assert dialog.isVisible() and dialog.list.count() == 1
     qtbot.keyClick(dialog.list, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.releases.conflicts_dialog is None, timeout=WAIT_MS)
     window.close()
@@ -376,7 +379,8 @@ def test_each_answer_decides_what_agents_then_see(
         qtbot.waitUntil(dialog.isActiveWindow)
         qtbot.keyClick(dialog.list, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
     elif resolution is Resolution.TAKE_THEIRS:
-        dialog.take_button.click()
+        dialog.take_button.setFocus()
+        qtbot.keyClick(dialog.take_button, Qt.Key.Key_Return)  # Enter presses the focused one
     else:
         dialog.edit_button.click()
         editor = dialog.merge_editor
@@ -384,6 +388,16 @@ def test_each_answer_decides_what_agents_then_see(
         assert SITE_LINE in editor.text()  # it starts from the site's text
         assert editor.table.diff_model.rowCount() > 0  # with the diff beside it
         editor.edit.setPlainText(MERGED)
+        asked: list[str] = []
+
+        def keep_writing(_parent: object, title: str, *_args: object) -> object:
+            asked.append(title)
+            return QMessageBox.StandardButton.Cancel
+
+        monkeypatch.setattr(QMessageBox, "question", keep_writing)
+        qtbot.keyClick(editor.edit, Qt.Key.Key_Escape)  # typed text is not dropped silently
+        assert asked == ["Discard the merged version?"]
+        assert editor.isVisible() and editor.text() == MERGED
         editor.save_button.click()
     qtbot.waitUntil(lambda: dialog.list.count() == 0, timeout=WAIT_MS)
     assert dialog.headline.text().startswith("No open conflicts")

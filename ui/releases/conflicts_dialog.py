@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -141,6 +142,20 @@ class MergeEditor(QDialog):
 
     def text(self) -> str:
         return self.edit.toPlainText()
+
+    def reject(self) -> None:
+        """Cancel or Esc: typed changes are only dropped once the person says so."""
+        if self.text() != self.conflict.ours.body and self.save_button.isEnabled():
+            answer = QMessageBox.question(
+                self,
+                "Discard the merged version?",
+                "Close the merge editor and drop what you wrote here? The conflict stays open.",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
 
     def save(self) -> None:
         if not self.text().strip():
@@ -385,6 +400,14 @@ class ConflictsDialog(QDialog):
     def say(self, message: str) -> None:
         """One line under the list: what was done, or why not."""
         self.status.setText(message)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses the button that has the focus, never a decision from the list."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not isinstance(self.focusWidget(), QPushButton):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
