@@ -278,7 +278,7 @@ def test_install_sh_installs_upgrades_and_uninstalls_from_a_read_only_unpack(
     bin_dir = tmp_path / "my bin"
     install = [str(site.top / "install.sh"), "--prefix", str(prefix), "--bin-dir", str(bin_dir)]
 
-    first = succeeded(run_on_site(home, "sh", *install))
+    first = succeeded(run_on_site(home, *install))
     assert f"Installed companion {build.project_version()} in {prefix}" in first.stdout
     launcher = bin_dir / "companion"
     assert launcher.is_symlink() and launcher.resolve() == (prefix / "companion").resolve()
@@ -300,12 +300,12 @@ def test_install_sh_installs_upgrades_and_uninstalls_from_a_read_only_unpack(
     assert "'offscreen' platform has every system library it needs" in check.stdout
 
     # An upgrade replaces the app and keeps site.ini; data is never touched.
-    succeeded(run_on_site(home, "sh", *install))
+    succeeded(run_on_site(home, *install))
     assert (prefix / "site.ini").is_file()
     assert (prefix / "_internal").is_dir()
     assert not list(prefix.parent.glob("companion.*")), "leftovers of the upgrade remain"
 
-    gone = succeeded(run_on_site(home, "sh", *install, "--uninstall"))
+    gone = succeeded(run_on_site(home, *install, "--uninstall"))
     assert not prefix.exists() and not launcher.exists() and not entry.exists()
     assert "data was kept" in gone.stdout
     assert site_db.is_file() and (data / "search-index").is_dir()
