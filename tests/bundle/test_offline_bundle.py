@@ -305,7 +305,8 @@ def test_install_sh_installs_upgrades_and_uninstalls_from_a_read_only_unpack(
     assert (prefix / "_internal").is_dir()
     assert not list(prefix.parent.glob("companion.*")), "leftovers of the upgrade remain"
 
-    gone = succeeded(run_on_site(home, *install, "--uninstall"))
+    # The installed copy uninstalls itself without being told where it put things.
+    gone = succeeded(run_on_site(home, str(prefix / "install.sh"), "--uninstall"))
     assert not prefix.exists() and not launcher.exists() and not entry.exists()
     assert "data was kept" in gone.stdout
     assert site_db.is_file() and (data / "search-index").is_dir()

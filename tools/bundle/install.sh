@@ -5,6 +5,7 @@
 #   ./install.sh [--prefix DIR] [--bin-dir DIR] [--no-desktop-entry]
 #   ./install.sh --check                       which system libraries the window lacks
 #   ./install.sh --uninstall [--prefix DIR] [--bin-dir DIR]
+#   (the installed copy's own install.sh --uninstall needs no options)
 #
 # Checks the unpacked files against MANIFEST.sha256, copies the app (the `companion`
 # executable, `_internal/`, README.md and this script) to PREFIX (default
@@ -40,6 +41,17 @@ while [ "$#" -gt 0 ]; do
         *) fail "unknown option '$1' (see ./install.sh --help)" ;;
     esac
 done
+
+# An installed copy remembers where its launcher and menu entry went, so that its own
+# install.sh --uninstall needs no options.
+RECORD_NAME=.install-record
+recorded() { sed -n "s/^$2=//p" "$1/$RECORD_NAME" 2>/dev/null | head -n 1; }
+if [ "$MODE" = uninstall ] && [ -z "$PREFIX" ] && [ -f "$HERE/$RECORD_NAME" ]; then
+    PREFIX=$HERE
+fi
+if [ "$MODE" = uninstall ] && [ -n "$PREFIX" ] && [ -z "$BIN_DIR" ]; then
+    BIN_DIR=$(recorded "$PREFIX" bin_dir)
+fi
 
 if [ -z "$PREFIX" ] || [ -z "$BIN_DIR" ]; then
     [ -n "${HOME:-}" ] || fail "HOME is not set: give both --prefix and --bin-dir"
@@ -203,6 +215,8 @@ install_app() {
         say "No launcher made: $BIN_DIR/companion cannot be written or is not a link; run $PREFIX/companion"
     fi
 
+    printf 'bin_dir=%s\ndesktop_file=%s\n' "$BIN_DIR" "$DESKTOP_FILE" >"$PREFIX/$RECORD_NAME" || true
+
     if [ "$DESKTOP_ENTRY" = 1 ] && mkdir -p "$DESKTOP_DIR" 2>/dev/null; then
         {
             echo "[Desktop Entry]"
@@ -223,6 +237,8 @@ install_app() {
 }
 
 uninstall_app() {
+    desktop_file=$(recorded "$PREFIX" desktop_file)
+    [ -n "$desktop_file" ] && DESKTOP_FILE=$desktop_file
     if is_app "$PREFIX"; then
         rm -rf "$PREFIX"
         say "Removed $PREFIX"
