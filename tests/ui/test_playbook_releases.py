@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,14 @@ from kb import store
 from kb.article import ArticleDraft
 from kb.editing import DiffKind
 from kb.releases import (
+    ReleaseManifest,
     Resolution,
     apply_release,
     installed_release,
     make_release,
     mark_notice_seen,
     release_conflicts,
+    release_label,
 )
 from kb.workspace import Workspace, load_default_playbook, open_workspace
 from tests import postgres
@@ -38,6 +41,7 @@ from ui.main_window import MainWindow
 from ui.releases.apply_flow import ApplyReleaseFlow
 from ui.releases.conflicts_dialog import ConflictsDialog
 from ui.releases.release_desk import ReleaseDesk
+from ui.releases.texts import force_warning, is_refusable, without_command_line
 
 HQ_LINE = '- "Good morning, thanks for calling Northwind. My name is Sam. Who am I speaking with?"'
 SITE_LINE = "1. Take a breath, sit up straight and smile before you answer."
@@ -283,6 +287,44 @@ def test_an_older_release_is_applied_only_after_a_warning(
     settle(qtbot, window)
     window.close()
     assert installed_release().label == "R1"  # type: ignore[union-attr]
+
+
+def _manifest(number: int, series: str = "hq", release_id: str | None = None) -> ReleaseManifest:
+    return ReleaseManifest(
+        release_id=release_id or f"{series}-{number}",
+        number=number,
+        label=release_label(number),
+        parent_id=None,
+        series=series,
+        author="Hana Head",
+        made_at=datetime(2026, 12, 2, 14, 3),
+        article_count=57,
+        schema=1,
+    )
+
+
+def test_which_releases_need_apply_anyway_and_what_the_warning_says() -> None:
+    installed = _manifest(7)
+    assert not is_refusable(_manifest(8), installed)
+    assert not is_refusable(_manifest(3), None)
+    assert not is_refusable(installed, installed)  # applied again: already installed
+    assert is_refusable(_manifest(6), installed)
+    assert force_warning(_manifest(6), installed).startswith("Release R6 is older than R7.")
+    restored = _manifest(7, release_id="another-r7")
+    assert is_refusable(restored, installed)
+    assert force_warning(restored, installed).startswith(
+        "This R7 is not the R7 installed here, though it carries the same number."
+    )
+    foreign = _manifest(9, series="elsewhere")
+    assert is_refusable(foreign, installed)
+    assert "different head office" in force_warning(foreign, installed)
+    refusal = (
+        "/x/R6.cpb is release R6, older than release R7 installed here; nothing was "
+        "changed. Use --force to apply it anyway."
+    )
+    assert without_command_line(refusal) == (
+        "/x/R6.cpb is release R6, older than release R7 installed here; nothing was changed."
+    )
 
 
 # -- conflicts --------------------------------------------------------------------------------

@@ -50,10 +50,14 @@ def installed_text(installed: ReleaseManifest | None) -> str:
 
 
 def is_refusable(release: ReleaseManifest, installed: ReleaseManifest | None) -> bool:
-    """Whether applying is refused unless forced: older, or from another head office."""
+    """Whether applying is refused unless forced (the order checks of ``apply_release``).
+
+    Older than the installed release, another release with its number (a head office
+    restored from a backup), or from another head office.
+    """
     if installed is None or installed.release_id == release.release_id:
         return False
-    return release.series != installed.series or release.number < installed.number
+    return release.series != installed.series or release.number <= installed.number
 
 
 def without_command_line(refusal: str) -> str:
@@ -69,6 +73,11 @@ def force_warning(release: ReleaseManifest, installed: ReleaseManifest | None) -
         why = (
             f"Release {release.label} was made by a different head office than the "
             f"installed {installed.label}."
+        )
+    elif installed is not None and release.number == installed.number:
+        why = (
+            f"This {release.label} is not the {installed.label} installed here, though it "
+            "carries the same number."
         )
     else:
         now = installed.label if installed is not None else "the installed release"
