@@ -20,7 +20,6 @@ from typing import Any
 
 from companion import audit
 from companion.audit import Action
-from companion.bulk import insert_rows
 from companion.customer_models import (
     Customer,
     CustomerNameKey,
@@ -32,6 +31,7 @@ from companion.customer_models import (
 )
 from companion.customers import MAX_IDENTIFIERS
 from companion.exchange import wire
+from companion.exchange.inserting import insert_all
 from companion.exchange.state import ImportState, pages
 from companion.sealed_archive import SealedArchive
 
@@ -106,15 +106,15 @@ def _insert(units: list[dict[str, Any]]) -> None:
         | {"merged_into": None}
         for unit in units
     ]
-    insert_rows(Customer, rows)
+    insert_all(Customer, rows)
     _write_identifiers(units)
-    insert_rows(
+    insert_all(
         CustomerNameKey,
-        (
+        [
             {"customer": unit["id"], "key": key}
             for unit in units
             for key in sorted(name_keys(unit["display_name"]))
-        ),
+        ],
     )
 
 
@@ -155,7 +155,7 @@ def _write_identifiers(units: list[dict[str, Any]]) -> None:
                 kind.model.update(**{k: v for k, v in row.items() if k != "id"}).where(
                     key == row["id"]
                 ).execute()
-        insert_rows(kind.model, [row for row in rows if row["id"] not in present])
+        insert_all(kind.model, [row for row in rows if row["id"] not in present])
 
 
 def _identifier_row(

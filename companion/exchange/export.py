@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -162,9 +162,9 @@ class _Writer:
     def parts(self) -> Iterator[tuple[str, PartData]]:
         self.total = sum(self._changed_count(kind) for kind in wire.RECORD_KINDS)
         for kind in reversed(wire.RECORD_KINDS):
-            yield kind.part, json_lines(self._rows(kind))
-        yield wire.USERS_PART, json_lines(self._users())
-        yield wire.SITES_PART, json_lines(self._sites())
+            yield kind.part, _batched(json_lines(self._rows(kind)))
+        yield wire.USERS_PART, _batched(json_lines(self._users()))
+        yield wire.SITES_PART, _batched(json_lines(self._sites()))
         yield wire.COUNTS_PART, json.dumps(self.counts, sort_keys=True).encode()
         if self.progress is not None:
             self.progress(self.done, max(self.done, self.total))
@@ -203,7 +203,7 @@ class _Writer:
     def _emit(
         self, kind: wire.Kind, page: list[tuple[Any, ...]], written: set[str]
     ) -> Iterator[dict[str, Any]]:
-        rows = [kind.encode(row) for row in page if row[0] not in written]
+        rows = [kind.encode_stored(row) for row in page if row[0] not in written]
         if kind is wire.CUSTOMERS:
             wire.attach_identifiers(rows, encode=True)
         for row in rows:
@@ -221,30 +221,13 @@ class _Writer:
 
     def _collect(self, kind: wire.Kind, row: dict[str, Any]) -> None:
         """Note the users, sites and parent rows ``row`` refers to."""
-        for name in ("actor", "author", "agent", "owner", "closed_by", "created_by", "opened_by"):
-            if row.get(name):
+        for name in _USER_COLUMNS[kind.name]:
+            if row[name] is not None:
                 self.users.add(row[name])
         if "site" in row:
             self.sites.add(row["site"])
-        if kind is wire.PROMISE_EVENTS:
-            self._want(wire.PROMISES, row["promise"])
-        elif kind is wire.PROMISES:
-            self._want(wire.ENTRIES, row["entry"])
-            self._want(wire.CUSTOMERS, row["customer"])
-        elif kind in (wire.CALL_ARTICLES, wire.ENTRIES):
-            self._want(wire.CALLS, row["call"])
-            if kind is wire.ENTRIES:
-                self._want(wire.ENTRIES, row["amends"])
-        elif kind is wire.CALL_LINKS:
-            self._want(wire.CALLS, row["call"])
-            self._want(wire.CALLS, row["earlier"])
-        elif kind is wire.CALLS:
-            self._want(wire.CUSTOMERS, row["customer"])
-        elif kind is wire.CUSTOMER_LINKS:
-            self._want(wire.CUSTOMERS, row["customer"])
-            self._want(wire.CUSTOMERS, row["other"])
-        elif kind is wire.CUSTOMERS:
-            self._want(wire.CUSTOMERS, row["merged_into"])
+        for name, parent in _PARENTS[kind.name]:
+            self._want(parent, row[name])
 
     # --- who and where ------------------------------------------------------------
 
@@ -267,13 +250,17 @@ class _Writer:
 
 
 def _pages(kind: wire.Kind, condition: peewee.Expression | None) -> Iterator[list[tuple[Any, ...]]]:
-    """Every row of ``kind`` matching ``condition``, a page at a time, by primary key."""
+    """Every row of ``kind`` matching ``condition``, a page at a time, by primary key.
+
+    Rows come as the driver gives them (see :meth:`companion.exchange.wire.Kind.encode_stored`):
+    peewee's conversion of half a million rows would cost more than reading them.
+    """
     key = wire.key_of(kind.model)
     last = ""
     while True:
         where = key > last if condition is None else (key > last) & condition
         query = kind.model.select(*kind.fields).where(where).order_by(key).limit(PAGE)
-        page = list(tuples(query))
+        page = database.execute(query).fetchall()
         if not page:
             return
         yield page
@@ -283,7 +270,45 @@ def _pages(kind: wire.Kind, condition: peewee.Expression | None) -> Iterator[lis
 def _pages_by_id(kind: wire.Kind, ids: set[str]) -> Iterator[list[tuple[Any, ...]]]:
     key = wire.key_of(kind.model)
     for chunk in _chunks(sorted(ids)):
-        yield list(tuples(kind.model.select(*kind.fields).where(key.in_(chunk)).order_by(key)))
+        query = kind.model.select(*kind.fields).where(key.in_(chunk)).order_by(key)
+        yield database.execute(query).fetchall()
+
+
+def _batched(lines: Iterable[bytes], size: int = 256 * 1024) -> Iterator[bytes]:
+    """Lines joined into chunks of about ``size`` bytes: far fewer, larger writes to compress."""
+    pending: list[bytes] = []
+    held = 0
+    for line in lines:
+        pending.append(line)
+        held += len(line)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+_USER_COLUMNS = {
+    kind.name: tuple(
+        column.name
+        for column in kind.columns
+        if column.name
+        in ("actor", "author", "agent", "owner", "closed_by", "created_by", "opened_by")
+    )
+    for kind in wire.RECORD_KINDS
+}
+# The rows each kind's rows refer to, which must travel with them.
+_PARENTS: dict[str, tuple[tuple[str, wire.Kind], ...]] = {
+    wire.PROMISE_EVENTS.name: (("promise", wire.PROMISES),),
+    wire.PROMISES.name: (("entry", wire.ENTRIES), ("customer", wire.CUSTOMERS)),
+    wire.CALL_ARTICLES.name: (("call", wire.CALLS),),
+    wire.ENTRIES.name: (("call", wire.CALLS), ("amends", wire.ENTRIES)),
+    wire.CALL_LINKS.name: (("call", wire.CALLS), ("earlier", wire.CALLS)),
+    wire.CALLS.name: (("customer", wire.CUSTOMERS),),
+    wire.CUSTOMER_LINKS.name: (("customer", wire.CUSTOMERS), ("other", wire.CUSTOMERS)),
+    wire.CUSTOMERS.name: (("merged_into", wire.CUSTOMERS),),
+    wire.AUDIT_EVENTS.name: (),
+}
 
 
 def _chunks(ids: list[str]) -> Iterator[list[str]]:

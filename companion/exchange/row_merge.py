@@ -25,12 +25,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from companion.bulk import insert_rows
 from companion.calls import Call, CallHolder, CallLink
 from companion.customer_links import CustomerLink
 from companion.entries import Entry
 from companion.errors import InvalidInput
 from companion.exchange import wire
+from companion.exchange.inserting import insert_all
 from companion.exchange.state import ImportState, chunks, pages
 from companion.promises import Promise, PromiseEvent
 from companion.rows import tuples
@@ -69,7 +69,7 @@ def union(state: ImportState, archive: SealedArchive, kind: wire.Kind) -> None:
             else:
                 tally.conflicts += 1
             _touch(state, kind, row)
-        insert_rows(kind.model, new)
+        insert_all(kind.model, new)
         tally.added += len(new)
         state.advance(len(page))
 
@@ -105,7 +105,7 @@ def merge_calls(state: ImportState, archive: SealedArchive) -> None:
             if merged["outcome"] is not None and mine["outcome"] is None:
                 closed.append(row["id"])
             tally.updated += 1
-        insert_rows(Call, new)
+        insert_all(Call, new)
         tally.added += len(new)
         # A call closed at another site is no longer open at a desk here.
         for chunk in chunks(closed):
@@ -142,28 +142,36 @@ def merge_customer_links(state: ImportState, archive: SealedArchive) -> None:
             if mine is None:
                 fresh.append(row)
                 continue
-            if (row["updated_at"], wire.digest(_link_text(row))) > (
-                mine["updated_at"],
-                wire.digest(_link_text(mine)),
-            ) and _link_text(row) != _link_text(mine):
-                CustomerLink.update(**_link_text(row), updated_at=row["updated_at"]).where(
-                    CustomerLink.id == row["id"]
-                ).execute()
-                tally.updated += 1
-            else:
+            if _link_version(row) <= _link_version(mine) or _link_fields(row) == _link_fields(mine):
                 tally.unchanged += 1
-        _add_links(
-            state,
-            kind,
-            fresh,
-            lambda row: frozenset((row["customer"], row["other"])),
-            _customer_links_between,
-        )
+                continue
+            # The later version whole: a merge elsewhere may have moved the link's ends.
+            clash = _customer_links_between([row], _pair)
+            other = clash.get(_pair(row))
+            if other is not None and other != row["id"]:
+                loser = max(other, row["id"])
+                CustomerLink.delete().where(CustomerLink.id == loser).execute()
+                if loser == row["id"]:
+                    tally.conflicts += 1
+                    continue
+            CustomerLink.update(**_link_fields(row), updated_at=row["updated_at"]).where(
+                CustomerLink.id == row["id"]
+            ).execute()
+            tally.updated += 1
+        _add_links(state, kind, fresh, _pair, _customer_links_between)
         state.advance(len(page))
 
 
-def _link_text(row: dict[str, Any]) -> dict[str, Any]:
-    return {"relation": row["relation"], "note": row["note"]}
+def _pair(row: dict[str, Any]) -> frozenset[str]:
+    return frozenset((row["customer"], row["other"]))
+
+
+def _link_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in ("customer", "other", "relation", "note")}
+
+
+def _link_version(row: dict[str, Any]) -> tuple[datetime, str]:
+    return row["updated_at"], wire.digest(_link_fields(row))
 
 
 def merge_call_links(state: ImportState, archive: SealedArchive) -> None:
@@ -218,7 +226,7 @@ def _add_links(
             tally.updated += 1
         else:
             tally.conflicts += 1
-    insert_rows(kind.model, adding)
+    insert_all(kind.model, adding)
     tally.added += len(adding) - replaced
 
 
@@ -288,7 +296,7 @@ def _insert_entries(state: ImportState, rows: list[dict[str, Any]]) -> list[dict
         done = {row["id"] for row in ready}
         present.update(done)
         pending = [row for row in pending if row["id"] not in done]
-    insert_rows(Entry, ordered)
+    insert_all(Entry, ordered)
     state.entries.update(row["id"] for row in ordered)
     state.tally("entries").added += len(ordered)
     return pending
@@ -321,7 +329,7 @@ def merge_promises(state: ImportState, archive: SealedArchive) -> None:
                 tally.updated += 1
             else:
                 state.quiet_promises.add(row["id"])
-        insert_rows(Promise, new)
+        insert_all(Promise, new)
         tally.added += len(new)
         state.advance(len(page))
 

@@ -13,9 +13,10 @@ buggy or hostile writer) is refused with the kind and line, never half applied.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +34,7 @@ from companion.customer_models import (
     CustomerReference,
     ReferenceKind,
 )
+from companion.db import database
 from companion.entries import Entry, EntryKind
 from companion.errors import InvalidInput
 from companion.promises import Promise, PromiseEvent, PromiseState
@@ -126,6 +128,24 @@ class Kind:
         """A selected row (in :attr:`fields` order) as its JSON object."""
         return {column.name: _plain(value) for column, value in zip(self.columns, row, strict=True)}
 
+    def encode_stored(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        """A row as the driver returned it (no peewee conversion) as its JSON object.
+
+        SQLite hands back times as stored text and booleans as 0/1, PostgreSQL as
+        Python values; both become the same wire values (a time's text may have a space
+        or a ``T`` between date and time: both read back the same).
+        """
+        return {
+            name: convert(value) for (name, convert), value in zip(self._stored, row, strict=True)
+        }
+
+    @functools.cached_property
+    def _stored(self) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+        return tuple(
+            (column.name, _from_driver(field))
+            for column, field in zip(self.columns, self.fields, strict=True)
+        )
+
     def decode(self, item: Any, line: int) -> dict[str, Any]:
         """A JSON object from the file, checked, as field values ready to insert."""
         if not isinstance(item, dict):
@@ -154,6 +174,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _from_driver(field: peewee.Field) -> Callable[[Any], Any]:
+    if isinstance(field, peewee.BooleanField):
+        return _as_bool
+    if isinstance(field, peewee.DateTimeField | peewee.DateField):
+        return _as_text
+    return _same
+
+
+def _as_bool(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+def _as_text(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else value.isoformat()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 def digest(values: Any) -> str:
     """A stable digest of plain or Python values: the tie-break between equal times."""
     text = json.dumps(values, sort_keys=True, default=_plain, ensure_ascii=False)
@@ -169,26 +209,41 @@ def key_of(model: type[peewee.Model]) -> peewee.Field:
 
 def existing_ids(model: type[peewee.Model], ids: Iterable[str]) -> set[str]:
     """Which of ``ids`` this store already holds in ``model``'s table."""
-    wanted = sorted(set(ids))
     key = key_of(model)
-    found: set[str] = set()
-    for start in range(0, len(wanted), ID_CHUNK):
-        chunk = wanted[start : start + ID_CHUNK]
-        found.update(str(row[0]) for row in tuples(model.select(key).where(key.in_(chunk))))
-    return found
+    return {str(row[0]) for row in _select_by_id(model, [key], ids)}
 
 
 def rows_by_id(kind: Kind, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The stored rows of ``kind`` with these ids, as field values keyed by id."""
-    wanted = sorted(set(ids))
     names = [column.name for column in kind.columns]
+    fields = kind.fields
     found: dict[str, dict[str, Any]] = {}
-    key = key_of(kind.model)
+    for row in _select_by_id(kind.model, fields, ids):
+        values = [field.python_value(value) for field, value in zip(fields, row, strict=True)]
+        found[values[0]] = dict(zip(names, values, strict=True))
+    return found
+
+
+def _select_by_id(
+    model: type[peewee.Model], fields: list[peewee.Field], ids: Iterable[str]
+) -> Iterator[tuple[Any, ...]]:
+    """Raw rows of ``fields`` for these primary keys, a chunk per statement.
+
+    Written as SQL: building the same query through peewee costs more than running it,
+    and an import looks up every id it brings.
+    """
+    wanted = sorted(set(ids))
+    db = database.obj
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    table = model._meta.table_name
+    key = key_of(model).column_name
     for start in range(0, len(wanted), ID_CHUNK):
         chunk = wanted[start : start + ID_CHUNK]
-        for row in tuples(kind.model.select(*kind.fields).where(key.in_(chunk))):
-            found[row[0]] = dict(zip(names, row, strict=True))
-    return found
+        marks = ", ".join(db.param for _ in chunk)
+        cursor = db.execute_sql(
+            f'SELECT {columns} FROM "{table}" WHERE "{key}" IN ({marks})', chunk
+        )
+        yield from cursor.fetchall()
 
 
 def attach_identifiers(rows: list[dict[str, Any]], *, encode: bool) -> None:

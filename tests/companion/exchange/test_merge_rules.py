@@ -307,3 +307,26 @@ def test_a_later_file_imported_before_an_earlier_one_from_the_same_site_converge
     with hq:
         assert Call.get_by_id(call.id).outcome == "resolved"
         assert Promise.get_by_id(promise.id).state == "kept"
+
+
+def test_a_link_moved_by_a_merge_at_the_site_arrives_as_moved_in_either_order(
+    make_store: StoreFactory, folder: Path
+) -> None:
+    north, hq1, hq2 = make_store("north"), make_store("hq1"), make_store("hq2")
+    ana, dup, keep = (north.customer(name) for name in ("Ana", "Dup Luis", "Luis"))
+    with north:
+        link = link_customers(north.user, ana, dup, "colleague")
+    before = export(north, folder).path
+    with north:
+        merge_customers(north.user, keep, dup)
+    after = export(north, folder).path
+    for store, order in ((hq1, (before, after)), (hq2, (after, before))):
+        for path in order:
+            load(store, path)
+    with north:
+        expected = CustomerLink.get_by_id(link.id)
+    for store in (hq1, hq2):
+        with store:
+            got = CustomerLink.get_by_id(link.id)
+        assert {got.customer_id, got.other_id} == {ana, keep}
+        assert got.updated_at == expected.updated_at  # the merge's time, not the import's
