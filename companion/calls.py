@@ -18,6 +18,7 @@ import peewee
 from companion import audit
 from companion.audit import Action
 from companion.changes import Topic, note
+from companion.clock import utcnow_precise
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.desk import desk_name
@@ -99,7 +100,8 @@ class Call(BaseModel):
     closed_by = peewee.ForeignKeyField(User, null=True, on_delete="RESTRICT")
     closed_by_id: str | None
     created_at = peewee.DateTimeField(default=utcnow)
-    updated_at = peewee.DateTimeField(default=utcnow)
+    # Microseconds: which of two versions is newer decides merges between sites.
+    updated_at = peewee.DateTimeField(default=utcnow_precise)
     # The site (companion.sites) where the call was taken; core migration 8.
     site = peewee.CharField(max_length=36, index=True, default=this_site_id)
 
@@ -239,7 +241,7 @@ def update_call(user: User, call_id: str, **changes: str) -> CallView:
             if getattr(call, name) != value
         }
         if diff:
-            Call.update(updated_at=utcnow(), **{k: v["to"] for k, v in diff.items()}).where(
+            Call.update(updated_at=utcnow_precise(), **{k: v["to"] for k, v in diff.items()}).where(
                 Call.id == call.id
             ).execute()
             audit.record(user, Action.CHANGE, "call", call.id, changes=diff)
@@ -287,7 +289,7 @@ def close_call(
             summary=text["summary"],
             ended_at=call.ended_at or now,
             closed_by=user,
-            updated_at=now,
+            updated_at=utcnow_precise(),
         ).where(Call.id == call.id).execute()
         audit.record(
             user, Action.CHANGE, "call", call.id, closed=True, outcome=result.value, **text

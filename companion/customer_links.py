@@ -17,6 +17,7 @@ from companion import audit
 from companion.audit import Action
 from companion.changes import Topic
 from companion.changes import note as note_change
+from companion.clock import utcnow_precise
 from companion.customer_models import Customer, CustomerSummary, live_customer, summaries
 from companion.db import BaseModel, database, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
@@ -66,7 +67,8 @@ class CustomerLink(BaseModel):
     note = peewee.TextField(default="")
     created_by = peewee.ForeignKeyField(User, on_delete="RESTRICT")
     created_at = peewee.DateTimeField(default=utcnow)
-    updated_at = peewee.DateTimeField(default=utcnow)
+    # Microseconds: which of two versions is newer decides merges between sites.
+    updated_at = peewee.DateTimeField(default=utcnow_precise)
 
     class Meta:
         table_name = "customer_links"

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 import peewee
 
+from companion.clock import utcnow_precise
 from companion.db import BaseModel, new_id, utcnow
 from companion.errors import InvalidInput, NotFound
 from companion.phones import format_phone
@@ -44,7 +45,8 @@ class Customer(BaseModel):
     merged_into_id: str | None
     created_by = peewee.ForeignKeyField(User, on_delete="RESTRICT")
     created_at = peewee.DateTimeField(default=utcnow)
-    updated_at = peewee.DateTimeField(default=utcnow)
+    # Microseconds: which of two versions is newer decides merges between sites.
+    updated_at = peewee.DateTimeField(default=utcnow_precise)
     # The site (companion.sites) where the record was created; core migration 8.
     site = peewee.CharField(max_length=36, index=True, default=this_site_id)
 

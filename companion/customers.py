@@ -16,6 +16,7 @@ from typing import Any
 from companion import audit
 from companion.audit import Action
 from companion.changes import Topic, note
+from companion.clock import utcnow_precise
 from companion.customer_models import (
     Customer,
     CustomerEmail,
@@ -32,7 +33,7 @@ from companion.customer_models import (
     summaries,
 )
 from companion.customer_search import similar_names
-from companion.db import database, new_id, utcnow
+from companion.db import database, new_id
 from companion.errors import InvalidInput
 from companion.outage import already_written
 from companion.permissions import require_active
@@ -183,7 +184,7 @@ def update_customer(user: User, customer_id: str, details: CustomerDetails) -> C
             display_name=details.display_name,
             is_organisation=details.is_organisation,
             notes=details.notes,
-            updated_at=utcnow(),
+            updated_at=utcnow_precise(),
         ).where(Customer.id == customer.id).execute()
         for table in (CustomerPhone, CustomerEmail, CustomerReference):
             table.delete().where(table.customer == customer.id).execute()

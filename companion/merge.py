@@ -14,6 +14,7 @@ from companion import audit
 from companion.audit import Action
 from companion.calls import Call
 from companion.changes import Topic, note
+from companion.clock import utcnow_precise
 from companion.customer_links import CustomerLink
 from companion.customer_models import (
     Customer,
@@ -24,7 +25,7 @@ from companion.customer_models import (
     get_customer_row,
 )
 from companion.customers import CustomerView, get_customer
-from companion.db import database, utcnow
+from companion.db import database
 from companion.errors import InvalidInput
 from companion.permissions import require_active
 from companion.promises import Promise
@@ -51,7 +52,7 @@ def merge_customers(user: User, survivor_id: str, duplicate_id: str) -> MergeRes
         _check(survivor, duplicate)
         moving = what_moves(duplicate.id)
         calls, promises, moved, dropped = move_records(survivor.id, duplicate.id)
-        now = utcnow()
+        now = utcnow_precise()
         Customer.update(notes=_merged_notes(survivor, duplicate), updated_at=now).where(
             Customer.id == survivor.id
         ).execute()
@@ -147,7 +148,7 @@ def _move_links(survivor_id: str, duplicate_id: str) -> tuple[int, int]:
             dropped += 1
             continue
         side = CustomerLink.customer if link.customer_id == duplicate_id else CustomerLink.other
-        CustomerLink.update({side: survivor_id, CustomerLink.updated_at: utcnow()}).where(
+        CustomerLink.update({side: survivor_id, CustomerLink.updated_at: utcnow_precise()}).where(
             CustomerLink.id == link.id
         ).execute()
         already.add(other)

@@ -56,7 +56,8 @@ class Promise(BaseModel):
     due_on = peewee.DateField()
     state = peewee.CharField(max_length=16, default=PromiseState.OPEN.value)
     created_at = peewee.DateTimeField(default=utcnow)
-    updated_at = peewee.DateTimeField(default=utcnow)
+    # Microseconds: which of two versions is newer decides merges between sites.
+    updated_at = peewee.DateTimeField(default=utcnow_precise)
 
     class Meta:
         table_name = "promises"
@@ -454,7 +455,7 @@ def _change(
             new_due=due,
             reason=why,
         )
-        Promise.update(state=to_state.value, due_on=due, updated_at=utcnow()).where(
+        Promise.update(state=to_state.value, due_on=due, updated_at=utcnow_precise()).where(
             Promise.id == promise.id
         ).execute()
         audit.record(

@@ -38,6 +38,7 @@ from companion import (
     demo,
     drafts,
     entries,
+    exchange,
     followups,
     history,
     merge,
@@ -48,6 +49,7 @@ from companion import (
 from companion.audit import AuditEvent
 from companion.db import database
 from companion.errors import CompanionError, PermissionDenied
+from companion.exchange.ledger import site_overview
 from companion.permissions import ADMINS, EDITORS, EVERYONE
 from companion.users import Role, User, create_user
 from kb import editing, importer, reads, releases, workspace
@@ -177,6 +179,18 @@ def _conflicted_article(w: Fixtures) -> str:
     )
     ReleaseConflictRow.create(article=article.id, release_id="release", theirs=theirs.id)
     return str(article.id)
+
+
+def _records_from_another_site(w: Fixtures) -> Path:
+    """Call records exported here, after which this store takes a new site id: the file
+    is then another site's, which is what an import takes."""
+    from companion.sites import SiteRow, ThisSite
+
+    path = w.tmp_path / f"records-{w.n()}.csx"
+    exchange.export_records(w.desk, path)
+    moved = SiteRow.create(id=f"00000000-0000-4000-8000-{w.n():012d}")
+    ThisSite.update(site=moved.id).where(ThisSite.slot == 1).execute()
+    return path
 
 
 def _claim(w: Fixtures, u: User) -> object:
@@ -339,6 +353,12 @@ SERVICES: tuple[Service, ...] = (
             lambda w, u: accounts.change_role(u, w.agent(), "supervisor")),
     Service("companion.accounts.set_password", ADMINS, "Resetting another person's password",
             lambda w, u: accounts.set_password(u, w.agent(), PASSWORD), case="other"),
+    Service("companion.exchange.export.export_records", EDITORS, "Exporting call records",
+            lambda w, u: exchange.export_records(u, w.tmp_path / f"out-{w.n()}.csx")),
+    Service("companion.exchange.importing.import_records", EDITORS, "Importing call records",
+            lambda w, u: exchange.import_records(u, _records_from_another_site(w))),
+    Service("companion.exchange.ledger.site_overview", EVERYONE,
+            "Reading the site's exchanges", lambda w, u: site_overview(u)),
     Service("companion.demo.load_demo", ADMINS, "Loading demo data",
             lambda w, u: demo.load_demo(u)),
 )  # fmt: skip
