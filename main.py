@@ -10,6 +10,7 @@ a Qt that cannot load points at the installer's library check.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command is not None:
         return run_command(args)
+    _coerce_c_locale_when_frozen()
     try:
         from ui.app import run_app
     except ImportError as exc:
@@ -63,6 +65,20 @@ def main(argv: list[str] | None = None) -> int:
         qt_related = "shared object" in str(exc) or (exc.name or "").startswith("PySide6")
         return _explain(exc, _missing_package(exc) or (qt_failed if qt_related else None))
     return run_app(data_dir=args.data_dir, db_url=args.db, quit_when_shown=args.quit_when_shown)
+
+
+def _coerce_c_locale_when_frozen() -> None:
+    """In the C locale, give Qt a UTF-8 one, as ``python main.py`` itself does (PEP 538).
+
+    The interpreter sets ``LC_CTYPE=C.UTF-8`` before any code runs; PyInstaller's
+    launcher does not, and Qt then prints a four-line locale warning at every start
+    of the installed app on a machine (or under ``env -i``) with no locale set.
+    """
+    if not getattr(sys, "frozen", False) or os.environ.get("LC_ALL"):
+        return
+    chosen = os.environ.get("LC_CTYPE") or os.environ.get("LANG") or "C"
+    if chosen in ("C", "POSIX"):
+        os.environ["LC_CTYPE"] = "C.UTF-8"
 
 
 def _explain(exc: ImportError, message: str | None) -> int:

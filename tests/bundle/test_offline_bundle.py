@@ -227,6 +227,8 @@ def test_the_window_opens_offscreen_and_closes_by_itself(site: Site) -> None:
         companion(site, "--data-dir", str(site.home / "window data"), "--quit-when-shown")
     )
     assert "The window opened: Companion" in shown.stdout
+    # No locale is set (as under env -i); the app picks C.UTF-8 as `python main.py` would.
+    assert "locale" not in shown.stderr, shown.stderr
 
 
 def test_the_frozen_app_reaches_a_shared_postgresql_store(
