@@ -188,7 +188,9 @@ def entry_views(call_id: str) -> list[EntryView]:
         Entry.select(Entry, User)
         .join(User, on=(Entry.author == User.id))
         .where(Entry.call == call_id)
-        .order_by(Entry.seq)
+        # Two sites may each add an entry numbered #5 to one call (see core migration 8):
+        # both are listed, in the order they were written.
+        .order_by(Entry.seq, Entry.at, Entry.id)
     )
     seq_of = {row.id: row.seq for row in rows}
     amended_by: dict[str, list[int]] = {}
