@@ -330,3 +330,15 @@ def test_a_link_moved_by_a_merge_at_the_site_arrives_as_moved_in_either_order(
             got = CustomerLink.get_by_id(link.id)
         assert {got.customer_id, got.other_id} == {ana, keep}
         assert got.updated_at == expected.updated_at  # the merge's time, not the import's
+
+
+def test_the_same_e_mail_at_two_sites_is_offered_too(
+    make_store: StoreFactory, folder: Path
+) -> None:
+    north, hq = make_store("north"), make_store("hq")
+    mine = hq.customer("Luis Ruiz", emails=["Luis@Example.com"])
+    theirs = north.customer("L. Ruiz", emails=["luis@example.com"])
+    (offer,) = send(north, hq, folder).possible_duplicates
+    assert (offer.customer_id, offer.other_id) == (theirs, mine)
+    assert offer.reason == "same e-mail luis@example.com"
+    assert (offer.display_name, offer.other_name) == ("L. Ruiz", "Luis Ruiz")

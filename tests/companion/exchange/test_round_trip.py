@@ -202,3 +202,20 @@ def test_calls_and_links_are_linked_the_same_at_head_office(
     assert hq.state()["call_links"]
     assert north.state()["call_links"] == hq.state()["call_links"]
     assert north.state()["customer_links"] == hq.state()["customer_links"]
+
+
+def test_progress_is_reported_up_to_the_whole(make_store: StoreFactory, folder: Path) -> None:
+    north, hq = make_store("north"), make_store("hq")
+    _a_day_at(north)
+    seen: list[tuple[int, int]] = []
+    with north:
+        report = export_records(
+            north.user, folder / "p.csx", progress=lambda d, t: seen.append((d, t))
+        )
+    assert (
+        seen and seen[-1][0] == seen[-1][1] == sum(report.counts.values()) - report.counts["users"]
+    )
+    got: list[tuple[int, int]] = []
+    with hq:
+        import_records(hq.user, report.path, progress=lambda d, t: got.append((d, t)))
+    assert got and got[-1][0] == got[-1][1] and all(d <= t for d, t in got)
