@@ -86,7 +86,8 @@ def resolve_conflict(
             resolution=resolution.value,
             theirs_revision=theirs.id,
         )
-        note(Topic.ARTICLES, article.slug)
+        # Saving theirs or a merged text noted the article; keeping ours changes no
+        # article, only the conflict, which views of conflicts follow under RELEASES.
         note(Topic.RELEASES, row.release_id)
 
 

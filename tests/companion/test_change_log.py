@@ -37,6 +37,7 @@ from companion.phrasing_rules import PhrasingRuleRecord
 from companion.promises import Promise, PromiseEvent
 from companion.users import Role, User, create_user
 from kb.models import Article
+from kb.releases.models import ReleaseConflictRow, ReleaseRecord
 from kb.workspace import Workspace
 from tests.companion.conftest import Records
 from tests.companion.test_rights_matrix import SERVICES, Fixtures, Service, make_actors
@@ -59,6 +60,8 @@ SHOWN: tuple[tuple[type[peewee.Model], Topic, tuple[str, ...]], ...] = (
     (Article, Topic.ARTICLES, ("slug",)),
     (PhrasingRuleRecord, Topic.RULES, ("rule_id",)),
     (User, Topic.ACCOUNTS, ("id",)),
+    (ReleaseRecord, Topic.RELEASES, ("id",)),
+    (ReleaseConflictRow, Topic.RELEASES, ("release_id",)),
 )
 
 Snapshot = dict[Topic, dict[str, list[str]]]
