@@ -9,7 +9,10 @@ something else. Both use this one container, so the checks live in one place:
   "digest", ...}`` plus the kind's own fields. ``digest`` is a SHA-256 over every
   part's name and digest in order, so it names the whole content;
 * ``seal``: the SHA-256 of ``manifest.json``'s bytes, so a changed manifest is caught
-  too.
+  too;
+* the zip comment: the SHA-256 of every byte before it. A zip also holds bytes no
+  reader sees (each member's local header, times, attribute fields); a change there
+  leaves the content intact, yet a file someone altered is refused all the same.
 
 The parts are written before the manifest (their digests are only known once they
 are written), so a writer can stream hundreds of thousands of records without
@@ -63,6 +66,7 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_PARTS = 1000
 
 _CHUNK = 1024 * 1024
+_WHOLE_DIGEST_LENGTH = 64  # hex SHA-256 in the zip comment
 _SIMPLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _ZIP_MAGIC = b"PK\x03\x04"
 # What zipfile and zlib raise for a damaged member: RuntimeError covers encrypted
@@ -121,8 +125,7 @@ def write_archive(
     try:
         with handle:
             digest = _write_zip(handle, kind, format, parts, meta)
-            handle.flush()
-            os.fsync(handle.fileno())
+        seal_whole_file(temp)
         os.replace(temp, path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
@@ -161,6 +164,52 @@ def _write_zip(
         archive.writestr(_fixed_info(MANIFEST), manifest_bytes)
         archive.writestr(_fixed_info(SEAL), hashlib.sha256(manifest_bytes).hexdigest())
     return digest
+
+
+def seal_whole_file(path: Path) -> None:
+    """Write the SHA-256 of every byte of the complete zip at ``path`` into its comment."""
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.comment = b"0" * _WHOLE_DIGEST_LENGTH
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        digest = _digest_of_start(handle, size - _WHOLE_DIGEST_LENGTH)
+        handle.seek(size - _WHOLE_DIGEST_LENGTH)
+        handle.write(digest.encode("ascii"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _check_whole_file(path: Path, noun: str, comment: bytes) -> None:
+    """Refuse ``path`` unless its zip comment is the SHA-256 of every byte before it."""
+    if len(comment) != _WHOLE_DIGEST_LENGTH:
+        # A file cut short inside its comment still opens as a zip, one byte shorter.
+        raise InvalidInput(
+            f"{path} cannot be used as {noun}: it is incomplete or damaged "
+            "(perhaps cut short while copying); nothing was changed."
+        )
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            expected = _digest_of_start(handle, size - _WHOLE_DIGEST_LENGTH)
+            found = handle.read(_WHOLE_DIGEST_LENGTH)
+    except OSError as exc:
+        raise InvalidInput(describe_os_error(exc, "Cannot read")) from exc
+    if found != comment or comment != expected.encode("ascii"):
+        raise _damaged(path, noun, "its whole-file checksum does not match")
+
+
+def _digest_of_start(handle: IO[bytes], length: int) -> str:
+    """SHA-256 of the first ``length`` bytes; leaves the handle just after them."""
+    hasher = hashlib.sha256()
+    handle.seek(0)
+    left = length
+    while left > 0:
+        chunk = handle.read(min(_CHUNK, left))
+        if not chunk:
+            break
+        hasher.update(chunk)
+        left -= len(chunk)
+    return hasher.hexdigest()
 
 
 def _fixed_info(name: str) -> zipfile.ZipInfo:
@@ -324,6 +373,8 @@ def open_archive(
         for name in parts:
             for _chunk in sealed.iter_chunks(name):
                 pass
+        # Last, so a foreign or damaged file gets the more telling message above.
+        _check_whole_file(path, noun, archive.comment)
     except BaseException:
         archive.close()
         raise

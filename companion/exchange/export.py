@@ -22,7 +22,6 @@ the parents a child names are there when their part is read.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,8 +33,8 @@ import peewee
 from companion import audit
 from companion.audit import Action
 from companion.db import database, new_id, utcnow
-from companion.errors import InvalidInput, describe_os_error
-from companion.exchange import file_seal, wire
+from companion.errors import InvalidInput
+from companion.exchange import wire
 from companion.exchange.ledger import SiteExport, destination_key, last_watermark
 from companion.exchange.reports import ExportReport
 from companion.permissions import EDITORS, require_role
@@ -117,17 +116,8 @@ def export_records(
 
 
 def _write_sealed(target: Path, writer: _Writer, meta: dict[str, Any]) -> str:
-    """The archive, sealed whole, under a hidden name first: never half a file at ``target``."""
-    temp = target.with_name(f".{target.name}.{new_id()}.sealing")
-    try:
-        digest = write_archive(temp, SITE_RECORDS, wire.FORMAT, writer.parts(), meta)
-        file_seal.seal(temp)
-        os.replace(temp, target)
-    except OSError as exc:
-        raise InvalidInput(describe_os_error(exc, "Cannot write")) from exc
-    finally:
-        temp.unlink(missing_ok=True)
-    return digest
+    """The sealed archive; :func:`write_archive` never leaves half a file at ``target``."""
+    return write_archive(target, SITE_RECORDS, wire.FORMAT, writer.parts(), meta)
 
 
 def _target(out: Path) -> Path:

@@ -330,21 +330,16 @@ def _content(path: Path) -> dict[str, bytes]:
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(position=st.integers(min_value=0), flip=st.integers(min_value=1, max_value=255))
-def test_any_single_changed_byte_is_refused_or_harmless(
+def test_any_single_changed_byte_is_refused(
     tmp_path_factory: pytest.TempPathFactory, position: int, flip: int
 ) -> None:
+    """Even a byte no reader sees (a local header's time, an attribute) is refused."""
     data = _valid_archive(tmp_path_factory)
     folder = tmp_path_factory.mktemp("flip")
-    original = folder / "original.cpb"
-    original.write_bytes(data)
-    expected = _content(original)
     changed = bytearray(data)
     changed[position % len(data)] ^= flip
     path = folder / "changed.cpb"
     path.write_bytes(bytes(changed))
-    try:
-        content = _content(path)
-    except InvalidInput as exc:
-        assert str(path) in str(exc)
-    else:
-        assert content == expected
+    with pytest.raises(InvalidInput) as refused:
+        _content(path)
+    assert str(path) in str(refused.value)
