@@ -2,16 +2,21 @@
 
 Builds a site's month in a temporary SQLite store with the call-records benchmark's
 generator (:mod:`bench.call_records`): about 5,000 customers with phones, e-mails and
-account numbers, 20,000 calls over 30 days with ten entries each, a promise in about
-one call in three with its state history, articles opened during calls, and the audit
+account numbers, 20,000 calls over 30 days with ten entries each, a promise for every
+sixteenth entry (12,500) with its state history, articles opened during calls, and the audit
 trail the services would have written (customer and call created, each entry, each
 promise and its changes, each call closed). Then, each in a fresh process,
 ``export_records`` writes everything to a file and ``import_records`` merges that file
-into an empty head-office store. Each is timed and its peak memory is the child
-process's ``ru_maxrss`` (resource.getrusage: the whole process, interpreter included).
+into an empty head-office store; then a second export of everything is imported into
+that head office, which already holds every row (the merge's look-up path). Each is
+timed, and its peak memory is the child process's ``ru_maxrss`` (resource.getrusage:
+the whole process, interpreter included).
 
     .venv/bin/python -m bench.site_exchange            # full size (about a minute)
     .venv/bin/python -m bench.site_exchange --quick    # a tenth of it
+    .venv/bin/python -m bench.site_exchange --pg URL   # head office on PostgreSQL
+
+``--pg URL`` names a scratch PostgreSQL database for head office; it is emptied first.
 """
 
 from __future__ import annotations
@@ -277,12 +282,15 @@ def _child(argv: list[str]) -> int:
     if step == "export":
         export = export_records(user, Path(path), destination="head office")
         counts: dict[str, Any] = dict(export.counts)
+        unchanged = 0
     else:
         report = import_records(user, Path(path))
         counts = {kind: c.added for kind, c in report.kinds.items()}
+        unchanged = sum(c.unchanged for c in report.kinds.values())
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "counts": counts}))
+    result = {"seconds": seconds, "peak_mb": peak_kb / 1024, "counts": counts}
+    print(json.dumps(result | {"unchanged": unchanged}))
     database.close()
     return 0
 
@@ -297,6 +305,14 @@ def _run_child(step: str, url: str, path: Path, profile: Path | None) -> dict[st
         raise SystemExit(f"The {step} step failed:\n{done.stderr.strip()}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _empty_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
 
 
 def _verdict(label: str, value: float, target: float, unit: str) -> str:
@@ -319,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", type=Path, help="folder for cProfile output of both steps")
+    parser.add_argument("--pg", help="head office on this PostgreSQL database (emptied first)")
     args = parser.parse_args(args_list)
     base = QUICK if args.quick else FULL
     sizes = Sizes(
@@ -328,7 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="companion-exchange-") as tmp:
         folder = Path(tmp)
         site_url = f"sqlite:///{folder / 'site' / 'companion.db'}"
-        hq_url = f"sqlite:///{folder / 'hq' / 'companion.db'}"
+        hq_url = args.pg or f"sqlite:///{folder / 'hq' / 'companion.db'}"
+        if args.pg:
+            _empty_postgres(args.pg)
         database = dbmod.connect(hq_url)
         migrate(database, [CORE], hq_url)
         name_this_site("Head office")
@@ -354,24 +373,34 @@ def main(argv: list[str] | None = None) -> int:
         export = _run_child("export", site_url, out, profiles / "export.prof" if profiles else None)
         size_mb = out.stat().st_size / 1_000_000
         imported = _run_child("import", hq_url, out, profiles / "import.prof" if profiles else None)
+        # Everything again in a new file: head office already holds every row.
+        again_out = folder / "north-again.csx"
+        _run_child("export", site_url, again_out, None)
+        again = _run_child(
+            "import", hq_url, again_out, profiles / "again.prof" if profiles else None
+        )
     lines = [
         f"**A site's month**: {sizes.customers:,} customers, {counts['calls']:,} calls, "
         f"{counts['entries']:,} entries, {counts['promises']:,} promises "
         f"({counts['promise events']:,} events), {counts['articles opened']:,} articles opened, "
-        f"{counts['audit events']:,} audit events; SQLite stores",
+        f"{counts['audit events']:,} audit events; the site on SQLite, head office on "
+        f"{'PostgreSQL' if args.pg else 'SQLite'}",
         "",
         "| Step | Time | File | Peak memory (process) |",
         "| --- | ---: | ---: | ---: |",
         f"| Export (`site export`) | {export['seconds']:.1f} s | {size_mb:.1f} MB | {export['peak_mb']:.0f} MB |",
         f"| Import into an empty head office (`site import`) | {imported['seconds']:.1f} s | | {imported['peak_mb']:.0f} MB |",
+        f"| Import of everything again (a new export; {again['unchanged']:,} rows already there) | {again['seconds']:.1f} s | | {again['peak_mb']:.0f} MB |",
         "",
         "Targets:",
         "",
         _verdict("export", export["seconds"], TARGET_S, "s"),
         _verdict("import", imported["seconds"], TARGET_S, "s"),
+        _verdict("import again", again["seconds"], TARGET_S, "s"),
         _verdict("file size", size_mb, TARGET_FILE_MB, "MB"),
         _verdict("peak memory, export", export["peak_mb"], TARGET_PEAK_MB, "MB"),
         _verdict("peak memory, import", imported["peak_mb"], TARGET_PEAK_MB, "MB"),
+        _verdict("peak memory, import again", again["peak_mb"], TARGET_PEAK_MB, "MB"),
         "",
         f"Rows written: {json.dumps(export['counts'])}",
         f"Rows added at head office: {json.dumps(imported['counts'])}",
