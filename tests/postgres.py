@@ -57,6 +57,20 @@ def admin_connect(url: str | None = None) -> object:
 
 
 @functools.cache
+def backends_here() -> list[str]:
+    """The backends a test that runs on "each backend" takes here, pinned one first.
+
+    A run pinned to a backend takes only it; otherwise SQLite always, and PostgreSQL
+    when a server answers or is required (then a missing one fails the test).
+    """
+    pinned = backend()
+    if pinned is not None:
+        return [pinned]
+    if postgres_unavailable() and not postgres_required():
+        return ["sqlite"]
+    return ["sqlite", "postgresql"]
+
+
 def postgres_unavailable() -> str | None:
     """Why the PostgreSQL runs cannot happen here, or None when they can (probed once)."""
     return _postgres_unavailable(postgres_url())

@@ -61,14 +61,7 @@ class Records:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that takes ``records`` on each backend available here."""
     if "records" in metafunc.fixturenames:
-        pinned = postgres.backend()
-        if pinned is not None:
-            backends = [pinned]
-        elif postgres_unavailable() and not postgres.postgres_required():
-            backends = ["sqlite"]
-        else:
-            backends = ["sqlite", "postgresql"]
-        metafunc.parametrize("records", backends, indirect=True)
+        metafunc.parametrize("records", postgres.backends_here(), indirect=True)
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from companion.schema import CALL_RECORD_TABLES, CORE
 from companion.sites import this_site
 from companion.users import User, local_user
 from tests import postgres
-from tests.postgres import postgres_unavailable
 
 
 class Store:
@@ -88,14 +87,7 @@ StoreFactory = Callable[[str], Store]
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test that makes stores runs on each backend available here."""
     if "make_store" in metafunc.fixturenames:
-        pinned = postgres.backend()
-        if pinned is not None:
-            backends = [pinned]
-        elif postgres_unavailable() and not postgres.postgres_required():
-            backends = ["sqlite"]
-        else:
-            backends = ["sqlite", "postgresql"]
-        metafunc.parametrize("make_store", backends, indirect=True)
+        metafunc.parametrize("make_store", postgres.backends_here(), indirect=True)
 
 
 @pytest.fixture
