@@ -17,6 +17,9 @@ SAVE_AFTER_IDLE_MS = 1500
 FIELD_MAX = 2000
 
 
+_GOAL_CAPTIONS = {"problem": "Problem", "ideal_resolution": "Ideal resolution"}
+
+
 class GoalForm(QWidget):
     fieldEdited = Signal(str, str)  # field name, new text
     textChanged = Signal()  # anything typed; used for playbook suggestions
@@ -88,12 +91,15 @@ class GoalForm(QWidget):
             if not self.fields[name].text().strip()
         ]
 
-    def focus_next_unknown(self) -> None:
+    def next_unknown(self) -> str:
+        """The field Ctrl+I goes to: the first empty one, goal first; the hint names it."""
         for name in ("problem", "ideal_resolution", *CHECKLIST_LABELS):
             if not self.fields[name].text().strip():
-                self.fields[name].setFocus()
-                return
-        self.fields["problem"].setFocus()
+                return name
+        return "problem"
+
+    def focus_next_unknown(self) -> None:
+        self.fields[self.next_unknown()].setFocus()
 
     def text_for_suggestions(self) -> str:
         return " ".join(self.fields[n].text() for n in ("problem", "ideal_resolution"))
@@ -115,9 +121,13 @@ class GoalForm(QWidget):
     def _update_unknown(self) -> None:
         missing = self.unknown()
         total = len(CHECKLIST_LABELS)
+        target = self.next_unknown()
+        caption = _GOAL_CAPTIONS.get(target) or CHECKLIST_LABELS[target]
         if missing:
             self.unknown_label.setText(
-                f"{len(missing)} of {total} still unknown (Ctrl+I): next, {missing[0].lower()}"
+                f"{len(missing)} of {total} still unknown; Ctrl+I goes to: {caption.lower()}"
             )
         else:
             self.unknown_label.setText(f"All {total} known")
+        empty = not self.fields[target].text().strip()
+        self.unknown_label.setToolTip(f"Ctrl+I goes to {caption.lower()}" if empty else "")
