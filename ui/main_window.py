@@ -62,7 +62,6 @@ from ui.help_overlay import HelpOverlay
 from ui.login_dialog import sign_in_again
 from ui.outage_banner import OutageBanner
 from ui.playbook_pane import PlaybookPane
-from ui.quit_question import confirm_quit
 from ui.releases import ReleaseDesk
 from ui.search_worker import SearchWorker
 from ui.service_runner import ServiceRunner
@@ -107,7 +106,6 @@ class MainWindow(QMainWindow):
         self.runner.rightsRefused.connect(self.on_rights_refused)
         self.supervisor_menu: QMenu | None = None
         self._asking_to_sign_in = False
-        self._quit_confirmed = False
         self.search_thread = WorkerThread(SearchWorker(workspace), "search")
         self.lookup_thread = WorkerThread(CustomerLookupWorker(workspace.user), "lookup")
         self.suggestion_thread = WorkerThread(SuggestionWorker(workspace), "suggestions")
@@ -212,7 +210,6 @@ class MainWindow(QMainWindow):
             "composer": self.show_composer,
             "follow_ups": self.show_follow_ups,
             "help": self.show_help,
-            "quit": self.quit,
         }
         for name, slot in bindings.items():
             action = QAction(WINDOW[name].action, self)
@@ -259,9 +256,6 @@ class MainWindow(QMainWindow):
         """Menus mirror the shortcuts for discovery; supervisor tools appear by role."""
         desk = self.menuBar().addMenu("&Desk")
         for action in self.actions():
-            if action.text() == WINDOW["quit"].action:
-                desk.addSeparator()
-                action.setText("&Quit")
             desk.addAction(action)
         self._build_supervisor_menu()
 
@@ -439,12 +433,6 @@ class MainWindow(QMainWindow):
         if not self.session.active or self.session.call is None:
             self.show_message("There is no open call to close.")
             return
-        self.call_pane.settle_composer(self._wrap_up)
-
-    def _wrap_up(self) -> None:
-        """The wrap-up dialog, once the composer holds nothing unsaid."""
-        if not self.session.active or self.session.call is None:
-            return
         from companion.calls import Outcome
         from ui.call.close_dialog import CloseCallDialog
 
@@ -546,22 +534,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/callSplitter", self.call_pane.splitter.saveState())
         self.settings.sync()
 
-    def quit(self) -> None:
-        """Desk > Quit, Ctrl+Q: ask first when a call is open or text is unsent."""
-        if self._may_quit():
-            self._quit_confirmed = True
-            self.close()
-
-    def _may_quit(self) -> bool:
-        return confirm_quit(
-            self, self.session.call, self.session.user, self.call_pane.composer.text()
-        )
-
     def closeEvent(self, event: QCloseEvent) -> None:
-        """The window's close button asks like Quit; a close from code (tests) does not."""
-        if event.spontaneous() and not self._quit_confirmed and not self._may_quit():
-            event.ignore()
-            return
         self.notifier.stop()
         self.save_layout()
         self.call_pane.goal.flush()

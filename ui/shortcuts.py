@@ -29,7 +29,6 @@ WINDOW = {
     "previous_stage": Shortcut("Ctrl+[", "Previous call stage", "During a call"),
     "composer": Shortcut("Ctrl+L", "Back to the composer", "During a call"),
     "help": Shortcut("F1", "Show this list"),
-    "quit": Shortcut("Ctrl+Q", "Quit (asks first if a call is open or text is unsent)"),
 }
 
 # Keys handled inside one widget; listed for the agent, bound by that widget.

@@ -7,9 +7,6 @@ checklist, playbook suggestions, the timeline and the composer on the right.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,14 +36,12 @@ from ui.call.caller_card import CallerCard
 from ui.call.caller_lookup import CallerLookup, CustomerLookupWorker
 from ui.call.composer import Composer
 from ui.call.goal_form import GoalForm
-from ui.call.held_bar import HeldCallsBar
 from ui.call.new_customer import NewCustomerForm
 from ui.call.promise_dialog import PromiseDialog
 from ui.call.session import CallSession
 from ui.call.stage_bar import StageBar
 from ui.call.suggestions import SuggestionBar, SuggestionWorker
 from ui.call.timeline import Timeline
-from ui.call.unsent_text import Unsent, ask_about_unsent
 from ui.list_model import RowListModel, RowRole
 from ui.time_format import local_datetime
 
@@ -98,7 +93,6 @@ class CallPane(QWidget):
         self._draft_timer.setInterval(DRAFT_SAVE_MS)
         self._draft_timer.timeout.connect(self.save_draft)
         self._restoring_draft = False
-        self._held_since: dict[str, datetime] = {}  # calls put on hold in this window
 
         self.pages = QStackedWidget()
         self.pages.addWidget(self._build_idle_page(lookup_worker))
@@ -208,9 +202,6 @@ class CallPane(QWidget):
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.held_bar = HeldCallsBar()
-        self.held_bar.resumeRequested.connect(self.switch_to)
-        layout.addWidget(self.held_bar)
         layout.addLayout(header)
         layout.addWidget(self.stage_bar)
         layout.addWidget(self.splitter, 1)
@@ -255,15 +246,8 @@ class CallPane(QWidget):
             self.session.runner.submit(
                 release_call, self.session.user, call.id, on_error=self.message.emit
             )
-        self._held_since[call.id] = datetime.now(UTC)
         self.session.put_aside()
         self.message.emit(f"The call with {name} is on hold; resume it from the list.")
-
-    def switch_to(self, call_id: str) -> None:
-        """Resume a held call from the line above the active one: this call goes on hold."""
-        if self.session.call is not None and self.session.active:
-            self.hold_call()
-        self.resume(call_id)
 
     def resume(self, call_id: str) -> None:
         """Hold the call at this desk and show it; one open elsewhere is taken over on a yes."""
@@ -300,19 +284,9 @@ class CallPane(QWidget):
         self.session.held_calls(self._show_held_calls)
 
     def _show_held_calls(self, held: list[CallView]) -> None:
-        current = self.session.call.id if self.session.call is not None else None
-        held = [call for call in held if call.id != current]
         self.held_model.set_rows(held)
         self.held_title.setVisible(bool(held))
         self.held_view.setVisible(bool(held))
-        self._held_since = {
-            k: v for k, v in self._held_since.items() if any(c.id == k for c in held)
-        }
-        # Above an active call: only calls waiting on this desk, not ones worked elsewhere.
-        waiting = [
-            c for c in held if c.holder is None or taken_from_here(c, self.session.user) is None
-        ]
-        self.held_bar.show_calls(waiting if self.session.active else [], self._held_since)
 
     def _ask_about_open_call(self) -> bool:
         """A call is open: hold it, or stay. Closing needs its wrap-up, so it is not offered blind."""
@@ -364,33 +338,6 @@ class CallPane(QWidget):
                 self.message.emit(" ".join(result.warnings))
 
         self.session.add_promise(text, due, owner, on_saved=saved, on_error=self.composer.failed)
-
-    def settle_composer(self, then: Callable[[], None]) -> None:
-        """Before wrap-up: ask about text left in the composer, then carry on with ``then``.
-
-        Add saves it as a note first (``then`` runs once the database has it; a failed
-        save keeps the words and says why); Discard clears it and its draft; Cancel
-        goes back to the composer with the text as it was.
-        """
-        text = self.composer.text()
-        if not text.strip():
-            then()
-            return
-        choice = ask_about_unsent(self, text)
-        if choice is Unsent.CANCEL:
-            self.composer.edit.setFocus()
-            return
-        if choice is Unsent.DISCARD:
-            self.composer.edit.clear()
-            self.save_draft()  # empty text removes the draft
-            then()
-            return
-
-        def added(_entry: EntryView) -> None:
-            self._entry_saved(text)
-            then()
-
-        self.session.add_entry(EntryKind.NOTE, text, on_saved=added, on_error=self.composer.failed)
 
     def _entry_saved(self, text: str) -> None:
         self.composer.saved(text)
@@ -508,15 +455,14 @@ class CallPane(QWidget):
             self._restore_draft(call)
             self._update_suggestions()
             self.composer.edit.setFocus()
-            self.refresh_held_calls()
         elif closed:
             self.stage_bar.start(call.started_at, call.ended_at)
             self.stage_bar.go_to_key("record")
         self.callStateChanged.emit(not closed)
 
     def _on_changes(self, changes: Changes) -> None:
-        """Calls opened, held or closed (here or at another desk): the held lists may differ."""
-        if changes.touches(Topic.CALLS):
+        """Calls opened, held or closed (here or at another desk): the held list may differ."""
+        if self.pages.currentIndex() == 0 and changes.touches(Topic.CALLS):
             self.refresh_held_calls()
 
     def _on_record_changed(self) -> None:
