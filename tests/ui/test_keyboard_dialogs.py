@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from ui.call.amend_dialog import AmendDialog
-from ui.call.goal_form import GoalForm
 from ui.call.promise_dialog import PromiseDialog
 
 
@@ -78,16 +77,3 @@ def test_each_digit_picks_its_choice_and_the_date_box_follows(qtbot: QtBot) -> N
         qtbot.keyClick(dialog.focusWidget() or dialog, key)
         assert dialog.due_date() == dialog.today + timedelta(days=days)
         assert dialog.date_edit.date().toPython() == dialog.today + timedelta(days=days)
-
-
-def test_the_ctrl_i_hint_names_the_field_ctrl_i_goes_to(qtbot: QtBot) -> None:
-    form = GoalForm()
-    qtbot.addWidget(form)
-    form.show()
-    assert "goes to: problem" in form.unknown_label.text()
-    form.fields["problem"].setText("No dial tone")
-    form.fields["ideal_resolution"].setText("Working line")
-    form._update_unknown()
-    assert "goes to: date acquired" in form.unknown_label.text()
-    form.focus_next_unknown()
-    qtbot.waitUntil(form.fields["acquired"].hasFocus)

@@ -17,9 +17,6 @@ SAVE_AFTER_IDLE_MS = 1500
 FIELD_MAX = 2000
 
 
-_GOAL_CAPTIONS = {"problem": "Problem", "ideal_resolution": "Ideal resolution"}
-
-
 class GoalForm(QWidget):
     fieldEdited = Signal(str, str)  # field name, new text
     textChanged = Signal()  # anything typed; used for playbook suggestions
@@ -91,15 +88,12 @@ class GoalForm(QWidget):
             if not self.fields[name].text().strip()
         ]
 
-    def next_unknown(self) -> str:
-        """The field Ctrl+I goes to: the first empty one, goal first; the hint names it."""
+    def focus_next_unknown(self) -> None:
         for name in ("problem", "ideal_resolution", *CHECKLIST_LABELS):
             if not self.fields[name].text().strip():
-                return name
-        return "problem"
-
-    def focus_next_unknown(self) -> None:
-        self.fields[self.next_unknown()].setFocus()
+                self.fields[name].setFocus()
+                return
+        self.fields["problem"].setFocus()
 
     def text_for_suggestions(self) -> str:
         return " ".join(self.fields[n].text() for n in ("problem", "ideal_resolution"))
@@ -121,13 +115,9 @@ class GoalForm(QWidget):
     def _update_unknown(self) -> None:
         missing = self.unknown()
         total = len(CHECKLIST_LABELS)
-        target = self.next_unknown()
-        caption = _GOAL_CAPTIONS.get(target) or CHECKLIST_LABELS[target]
         if missing:
             self.unknown_label.setText(
-                f"{len(missing)} of {total} still unknown; Ctrl+I goes to: {caption.lower()}"
+                f"{len(missing)} of {total} still unknown (Ctrl+I): next, {missing[0].lower()}"
             )
         else:
             self.unknown_label.setText(f"All {total} known")
-        empty = not self.fields[target].text().strip()
-        self.unknown_label.setToolTip(f"Ctrl+I goes to {caption.lower()}" if empty else "")
