@@ -85,7 +85,7 @@ class RulesEditor(QWidget):
         for label, field in (
             ("&Id", self.rule_id),
             ("&Pattern", self.pattern),
-            ("Su&ggestion", self.suggestion),
+            ("&Suggestion", self.suggestion),
             ("&Why", self.why),
             ("&Unless", self.unless),
         ):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -29,17 +28,13 @@ class AmendDialog(QDialog):
         explain.setObjectName("hint")
         self.edit = QPlainTextEdit(entry.text)
         self.edit.setObjectName("amendText")
-        # Tab leaves the box (no keyboard trap); Ctrl+Enter saves from inside it.
-        self.edit.setTabChangesFocus(True)
         self.message = QLabel()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Add amendment")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add amendment")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(original)
         layout.addWidget(explain)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -71,7 +70,6 @@ class PromiseDialog(QDialog):
         self.date_edit.dateChanged.connect(lambda _d: self.on_date.setChecked(True))
         quick.addWidget(self.on_date)
         quick.addWidget(self.date_edit)
-        self.choices.idToggled.connect(self._follow_choice)
         self.choices.button(1).setChecked(True)  # tomorrow: the most common promise
         self.owner = QComboBox()
         for user in users:
@@ -93,25 +91,6 @@ class PromiseDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
-
-    def _follow_choice(self, position: int, checked: bool) -> None:
-        """The date box shows the chosen quick date, so what is recorded is what is seen."""
-        if not checked or position >= len(QUICK_CHOICES):
-            return
-        due = self.today + timedelta(days=QUICK_CHOICES[position][1])
-        self.date_edit.blockSignals(True)  # setting it must not switch to "On"
-        self.date_edit.setDate(QDate(due.year, due.month, due.day))
-        self.date_edit.blockSignals(False)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Plain digits 1-4 pick a quick choice (the date box keeps its own digits)."""
-        position = event.key() - Qt.Key.Key_1
-        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if plain and 0 <= position < len(QUICK_CHOICES):
-            self.choices.button(position).setChecked(True)
-            self.choices.button(position).setFocus()
-            return
-        super().keyPressEvent(event)
 
     def due_date(self) -> date:
         checked = self.choices.checkedButton()
