@@ -19,7 +19,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QLabel,
     QMainWindow,
@@ -57,7 +56,6 @@ from ui.change_feed import ChangeFeedThread
 from ui.due_banner import DueBanner
 from ui.due_notifier import DueNotifier
 from ui.followups_view import FollowUpsView
-from ui.global_keys import GlobalKeys
 from ui.help_overlay import HelpOverlay
 from ui.login_dialog import sign_in_again
 from ui.outage_banner import OutageBanner
@@ -178,11 +176,6 @@ class MainWindow(QMainWindow):
         worker.indexFailed.connect(self._on_index_failed)
 
         self._bind_shortcuts()
-        # Declared shortcuts must win even while a text field has focus.
-        self.global_keys = GlobalKeys(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.global_keys)
         self._build_menus()
         self._fit_to_screen()
         self._restore_layout()
@@ -224,9 +217,7 @@ class MainWindow(QMainWindow):
         self.due_banner.hide()
         self.work_tabs.setCurrentWidget(self.follow_ups)
         self.follow_ups.refresh()
-        # The overdue list itself (or the first list with promises), ready for Up/Down.
-        shown = [section.view for section in self.follow_ups.sections if section.view.isVisible()]
-        (shown[0] if shown else self.follow_ups).setFocus()
+        self.follow_ups.setFocus()
 
     def show_composer(self) -> None:
         self.work_tabs.setCurrentWidget(self.call_pane)
