@@ -180,22 +180,6 @@ def diff(user: User, slug: str, a: int, b: int) -> list[DiffRow]:
     return diff_drafts(first, second)
 
 
-def reader_diff(user: User, slug: str, a: int, b: int) -> list[DiffRow]:
-    """What a reader sees in "changed since you last read": the text, not the workflow.
-
-    A status change alone (a republish) changed nothing a reader reads, so it gives no
-    rows at all; unchanged blank lines carry no meaning in a comparison and are left out.
-    """
-    require_active(user, action="Comparing revisions")
-    first, second = store.get_revision(slug, a).content, store.get_revision(slug, b).content
-    if Status.DRAFT in (first.status, second.status):
-        require_role(user, *EDITORS, action="Reading a draft's changes")
-    rows = diff_drafts(first, replace(second, status=first.status))
-    if all(row.kind is DiffKind.EQUAL for row in rows):
-        return []
-    return [r for r in rows if not (r.kind is DiffKind.EQUAL and not r.left.strip())]
-
-
 def diff_drafts(first: ArticleDraft, second: ArticleDraft) -> list[DiffRow]:
     """Side-by-side rows comparing two texts of an article, e.g. theirs and yours."""
     left, right = revision_lines(first), revision_lines(second)

@@ -50,7 +50,7 @@ def article_to_show(slug: str, reader: User | None) -> Found:
 
 
 def revision_diff(reader: User, slug: str, old: int, new: int) -> tuple[str, list[DiffRow]]:
-    return store.visible_article(slug).title, editing.reader_diff(reader, slug, old, new)
+    return store.visible_article(slug).title, editing.diff(reader, slug, old, new)
 
 
 ARTICLE_CSS = """
@@ -261,9 +261,6 @@ class ArticleView(QTextBrowser):
         self._open_diff(title, rows, old, new)
 
     def _open_diff(self, title: str, rows: list[DiffRow], old: int, new: int) -> None:
-        if not rows:
-            self.message.emit(f"Only the status of {title} changed; its text is the same.")
-            return
         self.diff_dialog = DiffDialog(title, rows, old, new, self)
         self.diff_dialog.open()
 
