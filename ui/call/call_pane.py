@@ -165,7 +165,7 @@ class CallPane(QWidget):
 
         self.stage_bar = StageBar()
         self.stage_bar.stageChosen.connect(self.articleRequested)
-        self.card = CallerCard(user=self.session.user, runner=self.session.runner)
+        self.card = CallerCard()
         card_scroll = QScrollArea()
         card_scroll.setWidget(self.card)
         card_scroll.setWidgetResizable(True)

@@ -17,10 +17,7 @@ from companion.clock import local_today
 from companion.customer_links import LinkView
 from companion.history import CallSummary, History
 from companion.promises import PromiseView
-from companion.users import User
-from ui.call.duplicate_notes import DuplicateNotes
 from ui.list_model import RowListModel, RowRole
-from ui.service_runner import ServiceRunner
 from ui.time_format import local_datetime
 
 OVERDUE = QColor("#b3261e")
@@ -47,17 +44,9 @@ def call_line(call: CallSummary) -> str:
 class CallerCard(QWidget):
     callOpened = Signal(str)  # id of an earlier call to show read-only
 
-    def __init__(
-        self,
-        parent: QWidget | None = None,
-        *,
-        user: User | None = None,
-        runner: ServiceRunner | None = None,
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("callerCard")
-        # Possible duplicates of the caller, read off the UI thread when a runner is given.
-        self.duplicates = DuplicateNotes(user, runner, self)
         self.today = local_today()
         self.name = QLabel()
         self.name.setObjectName("callerName")
@@ -88,7 +77,6 @@ class CallerCard(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.name)
         layout.addWidget(self.details)
-        layout.addWidget(self.duplicates)
         self.links_title = self._title("Linked people")
         layout.addWidget(self.links_title)
         layout.addWidget(self.links_view)
@@ -105,7 +93,6 @@ class CallerCard(QWidget):
             self.details.clear()
             for model in (self.links, self.promises, self.calls):
                 model.set_rows([])
-            self.duplicates.show_for(None)
             return
         self.today = local_today()
         customer = history.customer
@@ -115,7 +102,6 @@ class CallerCard(QWidget):
         facts += list(customer.emails)
         facts += [f"{ref.kind} {ref.value}" for ref in customer.references]
         self.details.setText(" · ".join(facts) or "No phone, e-mail or account on file")
-        self.duplicates.show_for(customer.id, customer.display_name, customer.created_at)
         self.links.set_rows(history.links)
         self.promises.set_rows(history.open_promises)
         # The call in progress is shown in the pane itself; the card lists earlier ones.

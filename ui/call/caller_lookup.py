@@ -7,7 +7,6 @@ the customer, pre-filled with what was typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal, Slot
@@ -15,7 +14,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QPushButton, QVBoxLayout, QWidget
 
 from companion.customer_search import CustomerMatch, find_customers
-from companion.duplicates import possible_duplicates
 from companion.users import User
 from ui.call.customer_models import CustomerIdRole, CustomerMatchModel
 from ui.latest_wins import LatestWinsWorker
@@ -23,29 +21,13 @@ from ui.latest_wins import LatestWinsWorker
 MATCH_LIMIT = 8
 
 
-@dataclass(frozen=True)
-class LookupAnswer:
-    """The matches for what was typed, and for each match id a possible-duplicate note."""
-
-    matches: list[CustomerMatch]
-    notes: dict[str, str] = field(default_factory=dict)
-
-
 class CustomerLookupWorker(LatestWinsWorker):
     def __init__(self, user: User) -> None:
         super().__init__()
         self._user = user
 
-    def answer(self, payload: Any) -> LookupAnswer:
-        matches = find_customers(self._user, str(payload), limit=MATCH_LIMIT)
-        notes: dict[str, str] = {}
-        for match in matches:
-            # Indexed lookups per row: the agent sees before picking that two records may be one.
-            found = possible_duplicates(self._user, match.customer.id)
-            if found:
-                more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-                notes[match.customer.id] = found[0].sentence() + more
-        return LookupAnswer(matches, notes)
+    def answer(self, payload: Any) -> list[CustomerMatch]:
+        return find_customers(self._user, str(payload), limit=MATCH_LIMIT)
 
     def describe_failure(self, exc: Exception) -> str:
         return f"Customer lookup failed: {exc}"
@@ -109,11 +91,10 @@ class CallerLookup(QWidget):
         self._worker.request(self._latest, text)
 
     @Slot(int, object)
-    def _on_results(self, request_id: int, answer: LookupAnswer) -> None:
+    def _on_results(self, request_id: int, matches: list[CustomerMatch]) -> None:
         if request_id != self._latest:
             return
-        matches = answer.matches
-        self.model.set_matches(matches, answer.notes)
+        self.model.set_matches(matches)
         self._shown_for = self.field.text()
         if matches:
             self.matches.setCurrentIndex(self.model.index(0, 0))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -17,20 +17,11 @@ class CustomerMatchModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._matches: list[CustomerMatch] = []
-        self._notes: dict[str, str] = {}
 
-    def set_matches(
-        self, matches: Sequence[CustomerMatch], notes: Mapping[str, str] | None = None
-    ) -> None:
-        """``notes``: a possible-duplicate sentence per customer id, shown under its row."""
+    def set_matches(self, matches: Sequence[CustomerMatch]) -> None:
         self.beginResetModel()
         self._matches = list(matches)
-        self._notes = dict(notes or {})
         self.endResetModel()
-
-    def note(self, row: int) -> str:
-        found = self.match(row)
-        return self._notes.get(found.customer.id, "") if found is not None else ""
 
     def match(self, row: int) -> CustomerMatch | None:  # type: ignore[override]
         return self._matches[row] if 0 <= row < len(self._matches) else None
@@ -46,13 +37,9 @@ class CustomerMatchModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             phone = f"   {customer.phones[0]}" if customer.phones else ""
             kind = "  (organisation)" if customer.is_organisation else ""
-            note = self._notes.get(customer.id)
-            below = f"\n    {note}" if note else ""
-            return f"{customer.display_name}{kind}{phone}{below}"
+            return f"{customer.display_name}{kind}{phone}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            note = self._notes.get(customer.id)
-            extra = f"\n{note}. A supervisor can merge them." if note else ""
-            return f"Matched on {found.matched_on.label}{extra}"
+            return f"Matched on {found.matched_on.label}"
         if role == CustomerIdRole:
             return customer.id
         return None
