@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -18,7 +17,6 @@ from typing import Any
 
 from companion import audit
 from companion.audit import Action
-from companion.call_articles import OpenedArticle, articles_opened
 from companion.calls import CHECKLIST_LABELS, CallView, get_call
 from companion.customers import CustomerView, get_customer
 from companion.db import database, utcnow
@@ -53,7 +51,6 @@ class CallRecord:
     customer: CustomerView
     entries: tuple[EntryView, ...]
     promises: tuple[tuple[PromiseView, tuple[PromiseEventView, ...]], ...]
-    articles: tuple[OpenedArticle, ...] = ()
 
 
 def call_record(user: User, call_id: str) -> CallRecord:
@@ -66,7 +63,6 @@ def call_record(user: User, call_id: str) -> CallRecord:
             customer=get_customer(user, call.customer.id),
             entries=tuple(entry_views(call.id)),
             promises=tuple((p, tuple(promise_history(p.id))) for p in promises_of_call(call.id)),
-            articles=tuple(articles_opened(call.id)),
         )
 
 
@@ -203,31 +199,10 @@ def to_markdown(record: CallRecord, exported_by: str, exported_at: datetime) -> 
         ]
         lines += [f"  - {_event_line(event)}" for event in events]
         lines.append("")
-    lines += articles_read_lines(record.articles, _when, _text)
     lines += ["## Summary", ""]
     lines += [*(_quote(call.summary) if call.summary else ["(no summary)"]), ""]
     lines += [f"_Exported {_when(exported_at)} by {_text(exported_by)}. All times are UTC._", ""]
     return "\n".join(lines)
-
-
-def articles_read_lines(
-    articles: tuple[OpenedArticle, ...],
-    when: Callable[[datetime], str],
-    text: Callable[[str], str],
-) -> list[str]:
-    """The "Articles read during the call" section, shared by the export and the viewer.
-
-    A supervisor judging a call needs to know which guidance the agent looked at;
-    ``when`` and ``text`` are the caller's time format and escaping.
-    """
-    lines = ["## Articles read during the call", ""]
-    if not articles:
-        return [*lines, "(none)", ""]
-    for article in articles:
-        lines.append(
-            f"- `{article.slug}` opened {when(article.opened_at)} by {text(article.opened_by)}"
-        )
-    return [*lines, ""]
 
 
 def _event_line(event: PromiseEventView) -> str:

@@ -41,21 +41,3 @@ def test_restore_message_when_nothing_was_written() -> None:
     same = EditResult(_Article(), store.SaveOutcome.UNCHANGED, None)  # type: ignore[arg-type]
     message = restore_message(3, same)
     assert "nothing new was written" in message and "copied" not in message
-
-
-def test_articles_read_appear_in_the_record_and_its_export(
-    qtbot: QtBot, workspace: Workspace
-) -> None:
-    from companion.call_articles import record_article_opened
-    from companion.call_export import call_record, export_call
-    from ui.call.record_dialog import record_markdown
-
-    user = workspace.user
-    customer = create_customer(user, CustomerDetails.validate("Ana López")).customer
-    call = start_call(user, customer.id, problem="Charged twice.")
-    record_article_opened(user, call.id, "refund-policy")
-    exported = export_call(user, call.id, "md")
-    shown = record_markdown(call_record(user, call.id))
-    for text in (exported, shown):
-        assert "## Articles read during the call" in text
-        assert "`refund-policy` opened" in text

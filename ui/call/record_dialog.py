@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from companion.call_export import CallRecord, articles_read_lines, call_record
+from companion.call_export import CallRecord, call_record
 from companion.calls import CHECKLIST_LABELS
 from companion.entries import EntryView
 from companion.errors import CompanionError
@@ -105,7 +105,6 @@ def record_markdown(record: CallRecord) -> str:
         ]
     if not record.promises:
         lines += ["*(none)*", ""]
-    lines += articles_read_lines(record.articles, _when, _esc)
     lines += ["## Summary", "", *_quote(call.summary, "(no summary)"), ""]
     lines += ["*Times are this computer's local time; exported files use UTC.*", ""]
     return "\n".join(lines)
