@@ -66,14 +66,8 @@ def call_record(user: User, call_id: str) -> CallRecord:
         )
 
 
-def export_call(
-    user: User, call_id: str, fmt: ExportFormat | str, *, audited_as: str | None = None
-) -> str:
-    """The call's record in ``fmt`` ("md" or "json"); the export is audited.
-
-    ``audited_as`` names the file the user actually gets when it differs from ``fmt``
-    (a PDF is printed from the Markdown), so the audit trail says "pdf", not "md".
-    """
+def export_call(user: User, call_id: str, fmt: ExportFormat | str) -> str:
+    """The call's record in ``fmt`` ("md" or "json"); the export is audited."""
     kind = parse_choice(ExportFormat, fmt, "export format")
     record = call_record(user, call_id)
     exported_at = utcnow()
@@ -84,7 +78,7 @@ def export_call(
     )
     with database.atomic():
         user = require_active(user, action="Exporting call records")
-        audit.record(user, Action.EXPORT, "call", record.call.id, format=audited_as or kind.value)
+        audit.record(user, Action.EXPORT, "call", record.call.id, format=kind.value)
     return text
 
 

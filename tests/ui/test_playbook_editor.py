@@ -228,9 +228,7 @@ def test_history_compares_two_revisions_and_restore_adds_a_draft(
 
     editor.history.select_revisions(1)
     qtbot.mouseClick(editor.history.restore_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(
-        lambda: "Revision 1 was copied as revision 4, the new working copy" in editor.message.text()
-    )
+    qtbot.waitUntil(lambda: "Revision 1 is now the working copy" in editor.message.text())
 
     assert [r.number for r in store.list_revisions("greeting")] == [1, 2, 3, 4]
     assert store.get_article("greeting").body == original

@@ -54,7 +54,7 @@ def save_markdown(user: User, call_id: str, path: str | os.PathLike[str]) -> Pat
 
 def save_pdf(user: User, call_id: str, path: str | os.PathLike[str]) -> Path:
     """Write the call's record as a PDF to ``path``; returns the path written."""
-    return write_pdf(export_call(user, call_id, "md", audited_as="pdf"), path)
+    return write_pdf(export_call(user, call_id, "md"), path)
 
 
 def write_markdown(markdown: str, path: str | os.PathLike[str]) -> Path:
@@ -186,7 +186,7 @@ def _prepare(user: User, call_id: str, fmt: str) -> str:
 
     Plain Python with no Qt, so the runner can do it in its thread.
     """
-    markdown = export_call(user, call_id, "md", audited_as=fmt)
+    markdown = export_call(user, call_id, "md")
     return markdown if fmt == "md" else render_markdown(markdown)
 
 

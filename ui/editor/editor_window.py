@@ -138,24 +138,6 @@ def _save_and_publish(
         return _Conflicted(conflict, draft, publishing=True)
 
 
-def restore_message(number: int, result: EditResult) -> str:
-    """Say which revision became the working copy after restoring ``number``.
-
-    A restore writes a new revision, so naming only the old number would let a
-    supervisor believe the old revision itself is live again; when the working copy
-    already said the same, nothing was written and the message must not claim a copy.
-    """
-    if result.outcome is store.SaveOutcome.UNCHANGED:
-        return (
-            f"Revision {number} already reads as the working copy "
-            f"(revision {result.article.revision}); nothing new was written."
-        )
-    return (
-        f"Revision {number} was copied as revision {result.article.revision}, the new "
-        "working copy; publish it to show it to agents."
-    )
-
-
 def _restore_checked(
     playbook: Playbook, user: User, slug: str, number: int, base: int
 ) -> EditResult | EditConflict:
@@ -602,7 +584,12 @@ class PlaybookEditor(QDialog):
         self.playbookChanged.emit()
         self.open_article(
             result.article.slug,
-            then=partial(self._show, restore_message(number, result), ()),
+            then=partial(
+                self._show,
+                f"Revision {number} is now the working copy "
+                f"(revision {result.article.revision}, a draft). Publish it when it reads right.",
+                (),
+            ),
         )
 
     def _settle(self, slug: str, was: str | None, revision: int) -> None:
