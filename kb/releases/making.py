@@ -43,17 +43,13 @@ def make_release(user: User, out: Path) -> ReleaseMade:
     with database.atomic():
         user = require_role(user, *EDITORS, action=ACTION)
         series = this_site_id()
-        previous = (
-            ReleaseRecord.select()
-            .where((ReleaseRecord.series == series) & ReleaseRecord.made_here)
-            .order_by(ReleaseRecord.number.desc())
-            .first()
-        )
+        previous = _newest_made_here(series)
+        number = 1 if previous is None else previous.number + 1
         articles = _articles()
         manifest = ReleaseManifest(
             release_id=new_id(),
-            number=1 if previous is None else previous.number + 1,
-            label="",
+            number=number,
+            label=release_label(number),
             parent_id=None if previous is None else previous.id,
             series=series,
             author=user.display_name,
@@ -61,7 +57,6 @@ def make_release(user: User, out: Path) -> ReleaseMade:
             article_count=len(articles),
             schema=FORMAT,
         )
-        manifest = _labelled(manifest)
         revision_ids = {a["id"]: [r["id"] for r in a["revisions"]] for a in articles}
         digest = write_archive(
             out,
@@ -95,8 +90,20 @@ def make_release(user: User, out: Path) -> ReleaseMade:
     return ReleaseMade(manifest, out, out.stat().st_size)
 
 
-def _labelled(manifest: ReleaseManifest) -> ReleaseManifest:
-    return ReleaseManifest(**{**manifest.__dict__, "label": release_label(manifest.number)})
+def next_release_label() -> str:
+    """The label the next release made here will carry (the save dialog names the file so)."""
+    previous = _newest_made_here(this_site_id())
+    return release_label(1 if previous is None else previous.number + 1)
+
+
+def _newest_made_here(series: str) -> ReleaseRecord | None:
+    """The newest release this store made in its own series; the next one follows it."""
+    return (
+        ReleaseRecord.select()
+        .where((ReleaseRecord.series == series) & ReleaseRecord.made_here)
+        .order_by(ReleaseRecord.number.desc())
+        .first()
+    )
 
 
 def _articles() -> list[dict[str, Any]]:

@@ -13,11 +13,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import peewee
-
 from companion.changes import Changes, Topic, collecting
 from companion.errors import CompanionError
-from companion.sites import this_site_id
 from companion.users import User
 from kb.releases import (
     ReleaseApplied,
@@ -28,10 +25,8 @@ from kb.releases import (
     mark_notice_seen,
     read_release,
     release_conflicts,
-    release_label,
     resolve_conflict,
 )
-from kb.releases.models import ReleaseRecord
 from kb.remote_changes import apply_article_changes
 from kb.search.index import SearchIndex
 
@@ -100,17 +95,3 @@ def _index(index: SearchIndex | None, changes: Changes) -> None:
         apply_article_changes(index, changes)
     except CompanionError:
         log.warning("the search index did not take the release's articles", exc_info=True)
-
-
-def next_release_label() -> str:
-    """The label the next release made here will carry, for the save dialog's file name.
-
-    As :func:`kb.releases.make_release` numbers it: 1 + the newest release this store
-    made in its own series.
-    """
-    newest = (
-        ReleaseRecord.select(peewee.fn.MAX(ReleaseRecord.number))
-        .where((ReleaseRecord.series == this_site_id()) & ReleaseRecord.made_here)
-        .scalar()
-    )
-    return release_label((newest or 0) + 1)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from companion.users import User
 from kb.releases import ReleaseMade, make_release
-from ui.releases.jobs import next_release_label
+from kb.releases.making import next_release_label
 from ui.releases.message_box import release_box
 from ui.releases.texts import made_text
 from ui.service_runner import ServiceRunner
