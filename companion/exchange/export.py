@@ -37,6 +37,7 @@ from companion.errors import InvalidInput
 from companion.exchange import wire
 from companion.exchange.ledger import SiteExport, destination_key, last_watermark
 from companion.exchange.reports import ExportReport
+from companion.exchange.state import chunks
 from companion.permissions import EDITORS, require_role
 from companion.rows import tuples
 from companion.sealed_archive import SITE_RECORDS, PartData, json_lines, write_archive
@@ -224,7 +225,7 @@ class _Writer:
     def _users(self) -> Iterator[dict[str, Any]]:
         ids = sorted(self.users)
         self.counts["users"] = 0
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids, ID_CHUNK):
             query = User.select(User.id, User.display_name, User.role).where(User.id.in_(chunk))
             for user_id, name, role in tuples(query.order_by(User.id)):
                 self.counts["users"] += 1
@@ -233,7 +234,7 @@ class _Writer:
     def _sites(self) -> Iterator[dict[str, Any]]:
         yield {"id": self.site.id, "name": self.site.name}
         others = sorted(self.sites - {self.site.id})
-        for chunk in _chunks(others):
+        for chunk in chunks(others, ID_CHUNK):
             query = SiteRow.select(SiteRow.id, SiteRow.name).where(SiteRow.id.in_(chunk))
             for site_id, name in tuples(query.order_by(SiteRow.id)):
                 yield {"id": site_id, "name": name}
@@ -259,7 +260,7 @@ def _pages(kind: wire.Kind, condition: peewee.Expression | None) -> Iterator[lis
 
 def _pages_by_id(kind: wire.Kind, ids: set[str]) -> Iterator[list[tuple[Any, ...]]]:
     key = wire.key_of(kind.model)
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids), ID_CHUNK):
         query = kind.model.select(*kind.fields).where(key.in_(chunk)).order_by(key)
         yield database.execute(query).fetchall()
 
@@ -299,8 +300,3 @@ _PARENTS: dict[str, tuple[tuple[str, wire.Kind], ...]] = {
     wire.CUSTOMERS.name: (("merged_into", wire.CUSTOMERS),),
     wire.AUDIT_EVENTS.name: (),
 }
-
-
-def _chunks(ids: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(ids), ID_CHUNK):
-        yield ids[start : start + ID_CHUNK]

@@ -2,9 +2,11 @@
 
 peewee builds an ``INSERT ... VALUES`` of many rows by walking a node per value, which
 for a site's month (half a million rows) costs far more than the database does. The
-rows here are complete and checked already, so each batch goes straight to the
-driver's ``executemany`` with every value converted by its field, exactly as peewee
-would store it.
+rows here are complete and checked already, and the wire decoder has given each value
+the Python type its field stores (strings, datetimes, dates, booleans, integers, which
+the fields used here hand to the driver unchanged), so each batch goes straight to the
+driver's ``executemany``. The exchange tests compare imported rows with rows the
+services wrote, so a field that starts converting would be caught.
 """
 
 from __future__ import annotations
